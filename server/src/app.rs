@@ -1,0 +1,112 @@
+//! Application state and router assembly: the one place that wires ports to implementations
+//! and stacks the HTTP middleware.
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, StatusCode};
+use axum::{middleware, Router};
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::health::Backends;
+use crate::http::{self, ApiError};
+
+/// What every handler can reach. Cheap to clone (everything inside is shared).
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub backends: Backends,
+}
+
+impl AppState {
+    /// Connects every configured backing service.
+    pub async fn connect(config: Config) -> anyhow::Result<Self> {
+        let backends = Backends::connect(&config).await?;
+        Ok(Self {
+            config: Arc::new(config),
+            backends,
+        })
+    }
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole HTTP API with its middleware.
+pub fn router(state: AppState) -> Router {
+    let config = state.config.clone();
+    Router::new()
+        .merge(http::health::router())
+        .fallback(|| async { ApiError::NotFound("no such resource".into()) })
+        .with_state(state)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(TraceLayer::new_for_http())
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(middleware::map_response(http::error::json_error_bodies))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    config.request_timeout,
+                ))
+                .layer(DefaultBodyLimit::max(config.body_limit_bytes)),
+        )
+}
+
+/// Serves the API on the configured address until SIGTERM or ctrl-c, then drains in-flight
+/// requests and returns.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    tracing::info!(
+        "eventory-server {} starting with {}",
+        env!("CARGO_PKG_VERSION"),
+        config.describe_backends()
+    );
+    let state = AppState::connect(config).await?;
+    let listener = TcpListener::bind(state.config.bind)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", state.config.bind))?;
+    tracing::info!(address = %listener.local_addr()?, "listening");
+    serve_on(listener, state, shutdown_signal()).await
+}
+
+/// Serves on an already bound listener until `shutdown` completes (tests bind port 0).
+pub async fn serve_on(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("ctrl-c: shutting down"),
+        () = terminate => tracing::info!("SIGTERM: shutting down"),
+    }
+}

@@ -1,0 +1,394 @@
+//! One validated configuration for every command of the server.
+//!
+//! Values come from an optional TOML file and then from environment variables, which win.
+//! Everything is checked once, at start, so a typo fails loudly before anything listens.
+//! Nothing else in the server reads the environment.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The server's configuration, validated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Address the HTTP API listens on.
+    pub bind: SocketAddr,
+    /// Folder of the embedded store (single-box default).
+    pub data_dir: PathBuf,
+    /// Redis for the seat ledger and live fan-out; in-process when unset.
+    pub redis_url: Option<String>,
+    /// MongoDB for the store; the embedded store in `data_dir` when unset.
+    pub mongodb_uri: Option<String>,
+    pub mongodb_database: String,
+    /// Kafka bootstrap servers ("host:port,host:port") for the event bus; in-process when unset.
+    pub kafka_brokers: Option<String>,
+    /// How long a hold lasts unless payment starts.
+    pub hold_ttl: Duration,
+    /// Most seats one hold may ask for.
+    pub max_seats_per_hold: usize,
+    /// Requests taking longer are answered 408.
+    pub request_timeout: Duration,
+    /// Larger request bodies are answered 413.
+    pub body_limit_bytes: usize,
+    pub log_format: LogFormat,
+}
+
+/// How logs are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Why the configuration is not usable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+    #[error("{key}: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+/// The file's shape: every key optional, names as in the table of the README.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    bind: Option<String>,
+    data_dir: Option<PathBuf>,
+    redis_url: Option<String>,
+    mongodb_uri: Option<String>,
+    mongodb_database: Option<String>,
+    kafka_brokers: Option<String>,
+    hold_ttl_secs: Option<u64>,
+    max_seats_per_hold: Option<usize>,
+    request_timeout_secs: Option<u64>,
+    body_limit_bytes: Option<usize>,
+    log_format: Option<String>,
+}
+
+/// Environment variable for each key.
+pub const ENV_VARS: [(&str, &str); 11] = [
+    ("bind", "EVENTORY_BIND"),
+    ("data_dir", "EVENTORY_DATA_DIR"),
+    ("redis_url", "REDIS_URL"),
+    ("mongodb_uri", "MONGODB_URI"),
+    ("mongodb_database", "MONGODB_DATABASE"),
+    ("kafka_brokers", "KAFKA_BROKERS"),
+    ("hold_ttl_secs", "EVENTORY_HOLD_TTL_SECS"),
+    ("max_seats_per_hold", "EVENTORY_MAX_SEATS_PER_HOLD"),
+    ("request_timeout_secs", "EVENTORY_REQUEST_TIMEOUT_SECS"),
+    ("body_limit_bytes", "EVENTORY_BODY_LIMIT_BYTES"),
+    ("log_format", "EVENTORY_LOG_FORMAT"),
+];
+
+/// Environment variable naming an optional TOML file.
+pub const CONFIG_FILE_VAR: &str = "EVENTORY_CONFIG";
+
+impl Config {
+    /// Loads from `file` (if given) and the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let text = match file {
+            Some(path) => Some((
+                path.to_owned(),
+                std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?,
+            )),
+            None => None,
+        };
+        Self::from_sources(
+            text.as_ref().map(|(p, t)| (p.as_path(), t.as_str())),
+            |key| std::env::var(key).ok(),
+        )
+    }
+
+    /// Builds from a file's text and an environment lookup (testable without touching the
+    /// process environment). An empty environment variable counts as unset.
+    pub fn from_sources(
+        file: Option<(&Path, &str)>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let file: FileConfig = match file {
+            Some((path, text)) => toml::from_str(text).map_err(|source| ConfigError::Parse {
+                path: path.to_owned(),
+                source: Box::new(source),
+            })?,
+            None => FileConfig::default(),
+        };
+        let var = |key: &str| {
+            let name = ENV_VARS
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| *v)
+                .expect("every key has an env var");
+            env(name).filter(|v| !v.trim().is_empty())
+        };
+
+        let bind = var("bind")
+            .or(file.bind)
+            .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        let bind: SocketAddr = bind.parse().map_err(|_| {
+            invalid(
+                "bind",
+                format!("{bind:?} is not an address like 127.0.0.1:8080"),
+            )
+        })?;
+
+        let redis_url = var("redis_url").or(file.redis_url);
+        if let Some(url) = &redis_url {
+            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                return Err(invalid(
+                    "redis_url",
+                    "must start with redis:// or rediss://",
+                ));
+            }
+        }
+        let mongodb_uri = var("mongodb_uri").or(file.mongodb_uri);
+        if let Some(uri) = &mongodb_uri {
+            if !(uri.starts_with("mongodb://") || uri.starts_with("mongodb+srv://")) {
+                return Err(invalid(
+                    "mongodb_uri",
+                    "must start with mongodb:// or mongodb+srv://",
+                ));
+            }
+        }
+        let mongodb_database = var("mongodb_database")
+            .or(file.mongodb_database)
+            .unwrap_or_else(|| "eventory".to_owned());
+        if mongodb_database.is_empty()
+            || !mongodb_database
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(invalid(
+                "mongodb_database",
+                "letters, digits, '_' and '-' only",
+            ));
+        }
+        let kafka_brokers = var("kafka_brokers").or(file.kafka_brokers);
+        if let Some(brokers) = &kafka_brokers {
+            let ok = brokers.split(',').all(|b| {
+                let b = b.trim();
+                matches!(b.rsplit_once(':'), Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok())
+            });
+            if !ok {
+                return Err(invalid("kafka_brokers", "must be host:port[,host:port...]"));
+            }
+        }
+
+        let hold_ttl_secs = number(
+            var("hold_ttl_secs"),
+            file.hold_ttl_secs,
+            300,
+            "hold_ttl_secs",
+        )?;
+        if !(5..=3600).contains(&hold_ttl_secs) {
+            return Err(invalid("hold_ttl_secs", "must be between 5 and 3600"));
+        }
+        let max_seats_per_hold = number(
+            var("max_seats_per_hold"),
+            file.max_seats_per_hold,
+            10,
+            "max_seats_per_hold",
+        )?;
+        if !(1..=100).contains(&max_seats_per_hold) {
+            return Err(invalid("max_seats_per_hold", "must be between 1 and 100"));
+        }
+        let request_timeout_secs = number(
+            var("request_timeout_secs"),
+            file.request_timeout_secs,
+            10,
+            "request_timeout_secs",
+        )?;
+        if !(1..=300).contains(&request_timeout_secs) {
+            return Err(invalid("request_timeout_secs", "must be between 1 and 300"));
+        }
+        let body_limit_bytes = number(
+            var("body_limit_bytes"),
+            file.body_limit_bytes,
+            64 * 1024,
+            "body_limit_bytes",
+        )?;
+        if !(1024..=16 * 1024 * 1024).contains(&body_limit_bytes) {
+            return Err(invalid(
+                "body_limit_bytes",
+                "must be between 1 KiB and 16 MiB",
+            ));
+        }
+        let log_format = match var("log_format").or(file.log_format).as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(invalid(
+                    "log_format",
+                    format!("{other:?} is not text or json"),
+                ))
+            }
+        };
+
+        Ok(Config {
+            bind,
+            data_dir: var("data_dir")
+                .map(PathBuf::from)
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("eventory-data")),
+            redis_url,
+            mongodb_uri,
+            mongodb_database,
+            kafka_brokers,
+            hold_ttl: Duration::from_secs(hold_ttl_secs),
+            max_seats_per_hold,
+            request_timeout: Duration::from_secs(request_timeout_secs),
+            body_limit_bytes,
+            log_format,
+        })
+    }
+
+    /// One line saying which implementation serves each port, for the first log line.
+    pub fn describe_backends(&self) -> String {
+        let ledger = if self.redis_url.is_some() {
+            "redis"
+        } else {
+            "in-process"
+        };
+        let store = if self.mongodb_uri.is_some() {
+            "mongodb".to_owned()
+        } else {
+            format!("embedded ({})", self.data_dir.display())
+        };
+        let bus = if self.kafka_brokers.is_some() {
+            "kafka"
+        } else {
+            "in-process"
+        };
+        let mode = if self.redis_url.is_none()
+            && self.mongodb_uri.is_none()
+            && self.kafka_brokers.is_none()
+        {
+            "embedded single-node default"
+        } else {
+            "cluster services"
+        };
+        format!("{mode}: seat ledger {ledger}, store {store}, event bus {bus}")
+    }
+}
+
+fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        message: message.into(),
+    }
+}
+
+fn number<T: std::str::FromStr>(
+    env: Option<String>,
+    file: Option<T>,
+    default: T,
+    key: &'static str,
+) -> Result<T, ConfigError> {
+    match env {
+        Some(text) => text
+            .trim()
+            .parse()
+            .map_err(|_| invalid(key, format!("{text:?} is not a whole number"))),
+        None => Ok(file.unwrap_or(default)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_single_node() {
+        let config = Config::from_sources(None, env(&[])).unwrap();
+        assert_eq!(config.bind, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(config.redis_url, None);
+        assert_eq!(config.hold_ttl, Duration::from_secs(300));
+        assert_eq!(config.max_seats_per_hold, 10);
+        assert!(config
+            .describe_backends()
+            .starts_with("embedded single-node default"));
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let file =
+            "bind = \"0.0.0.0:9000\"\nhold_ttl_secs = 60\nredis_url = \"redis://file:6379\"\n";
+        let config = Config::from_sources(
+            Some((Path::new("eventory.toml"), file)),
+            env(&[
+                ("REDIS_URL", "redis://env:6379"),
+                ("EVENTORY_HOLD_TTL_SECS", ""),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.bind, "0.0.0.0:9000".parse().unwrap());
+        assert_eq!(config.redis_url.as_deref(), Some("redis://env:6379"));
+        assert_eq!(
+            config.hold_ttl,
+            Duration::from_secs(60),
+            "empty env var is unset"
+        );
+        assert!(config.describe_backends().contains("seat ledger redis"));
+    }
+
+    #[test]
+    fn rejects_bad_values_with_the_key_named() {
+        for (var, value, key) in [
+            ("EVENTORY_BIND", "localhost", "bind"),
+            ("REDIS_URL", "http://x", "redis_url"),
+            ("MONGODB_URI", "mongo://x", "mongodb_uri"),
+            ("MONGODB_DATABASE", "a.b", "mongodb_database"),
+            ("KAFKA_BROKERS", "localhost", "kafka_brokers"),
+            ("EVENTORY_HOLD_TTL_SECS", "abc", "hold_ttl_secs"),
+            ("EVENTORY_HOLD_TTL_SECS", "0", "hold_ttl_secs"),
+            ("EVENTORY_MAX_SEATS_PER_HOLD", "1000", "max_seats_per_hold"),
+            ("EVENTORY_BODY_LIMIT_BYTES", "10", "body_limit_bytes"),
+            ("EVENTORY_LOG_FORMAT", "xml", "log_format"),
+        ] {
+            let err = Config::from_sources(None, env(&[(var, value)])).unwrap_err();
+            assert!(
+                matches!(&err, ConfigError::Invalid { key: k, .. } if *k == key),
+                "{var}={value}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_unknown_file_keys() {
+        let err =
+            Config::from_sources(Some((Path::new("x.toml"), "redis = 1")), env(&[])).unwrap_err();
+        assert!(matches!(err, ConfigError::Parse { .. }), "{err}");
+    }
+
+    #[test]
+    fn accepts_broker_lists() {
+        let config =
+            Config::from_sources(None, env(&[("KAFKA_BROKERS", "a:9092, b:9093")])).unwrap();
+        assert_eq!(config.kafka_brokers.as_deref(), Some("a:9092, b:9093"));
+    }
+}

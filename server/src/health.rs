@@ -1,0 +1,165 @@
+//! Readiness of the backing services: each port reports which implementation serves it and
+//! whether that implementation answers right now.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use eventory_shared::api::{ReadyResponse, ServiceReport};
+use redis::aio::ConnectionManager;
+
+use crate::bus::kafka_conn::KafkaProbe;
+use crate::config::Config;
+use crate::seats::redis_conn;
+use crate::store::mongo_conn;
+
+/// The backing service of each port, as configured.
+#[derive(Clone)]
+pub struct Backends {
+    ledger: LedgerBackend,
+    store: StoreBackend,
+    bus: BusBackend,
+}
+
+#[derive(Clone)]
+enum LedgerBackend {
+    Redis(ConnectionManager),
+    InProcess,
+}
+
+#[derive(Clone)]
+enum StoreBackend {
+    Mongo(mongodb::Database),
+    Embedded(PathBuf),
+}
+
+#[derive(Clone)]
+enum BusBackend {
+    Kafka(KafkaProbe),
+    InProcess,
+}
+
+impl Backends {
+    /// Connects to every configured service. Fails if a configured service cannot even be
+    /// addressed (bad URL, Redis refusing the first connection), so a misconfigured server does
+    /// not start; services that later go away show up in [`Backends::check`].
+    pub async fn connect(config: &Config) -> anyhow::Result<Self> {
+        let ledger = match &config.redis_url {
+            Some(url) => LedgerBackend::Redis(
+                redis_conn::connect(url)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("Redis at {url}: {e}"))?,
+            ),
+            None => LedgerBackend::InProcess,
+        };
+        let store = match &config.mongodb_uri {
+            Some(uri) => StoreBackend::Mongo(
+                mongo_conn::connect(uri, &config.mongodb_database)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("MongoDB: {e}"))?,
+            ),
+            None => {
+                std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+                    anyhow::anyhow!("data folder {}: {e}", config.data_dir.display())
+                })?;
+                StoreBackend::Embedded(config.data_dir.clone())
+            }
+        };
+        let bus = match &config.kafka_brokers {
+            Some(brokers) => BusBackend::Kafka(
+                KafkaProbe::new(brokers).map_err(|e| anyhow::anyhow!("Kafka {brokers}: {e}"))?,
+            ),
+            None => BusBackend::InProcess,
+        };
+        Ok(Self { ledger, store, bus })
+    }
+
+    /// Checks every port now.
+    pub async fn check(&self) -> ReadyResponse {
+        let (ledger, store, bus) =
+            tokio::join!(self.check_ledger(), self.check_store(), self.check_bus());
+        let services = BTreeMap::from([
+            ("seat_ledger".to_owned(), ledger),
+            ("store".to_owned(), store),
+            ("event_bus".to_owned(), bus),
+        ]);
+        ReadyResponse {
+            ready: services.values().all(|s| s.ok),
+            services,
+        }
+    }
+
+    async fn check_ledger(&self) -> ServiceReport {
+        match &self.ledger {
+            LedgerBackend::Redis(conn) => {
+                let mut conn = conn.clone();
+                probe("redis", async move { redis_conn::ping(&mut conn).await }).await
+            }
+            LedgerBackend::InProcess => in_process("in-process"),
+        }
+    }
+
+    async fn check_store(&self) -> ServiceReport {
+        match &self.store {
+            StoreBackend::Mongo(db) => probe("mongodb", mongo_conn::ping(db)).await,
+            StoreBackend::Embedded(dir) => {
+                let ok = dir.is_dir();
+                ServiceReport {
+                    backend: "embedded".into(),
+                    ok,
+                    detail: if ok {
+                        format!("data in {}", dir.display())
+                    } else {
+                        format!("data folder {} is missing", dir.display())
+                    },
+                }
+            }
+        }
+    }
+
+    async fn check_bus(&self) -> ServiceReport {
+        match &self.bus {
+            BusBackend::Kafka(probe) => {
+                let started = Instant::now();
+                match probe.brokers().await {
+                    Ok(0) => report("kafka", false, "no broker in metadata".into()),
+                    Ok(n) => report(
+                        "kafka",
+                        true,
+                        format!("{n} broker(s), {} ms", started.elapsed().as_millis()),
+                    ),
+                    Err(e) => report("kafka", false, e.to_string()),
+                }
+            }
+            BusBackend::InProcess => in_process("in-process"),
+        }
+    }
+}
+
+fn in_process(backend: &str) -> ServiceReport {
+    report(backend, true, "in this process".into())
+}
+
+fn report(backend: &str, ok: bool, detail: String) -> ServiceReport {
+    ServiceReport {
+        backend: backend.to_owned(),
+        ok,
+        detail,
+    }
+}
+
+/// Runs one check, reporting its round-trip time or its error.
+async fn probe<E: std::fmt::Display>(
+    backend: &str,
+    check: impl std::future::Future<Output = Result<(), E>>,
+) -> ServiceReport {
+    let started = Instant::now();
+    match check.await {
+        Ok(()) => report(
+            backend,
+            true,
+            format!("{} ms", started.elapsed().as_millis()),
+        ),
+        Err(e) => report(backend, false, e.to_string()),
+    }
+}

@@ -1,0 +1,238 @@
+//! The one error type of the HTTP layer, mapped once to a status code and a JSON
+//! `{code, message}` body.
+//!
+//! Capability modules return their own errors; handlers convert them into [`ApiError`] with
+//! `?`. Internal errors are logged with their cause and answered with a generic message: the
+//! client never sees a driver error, a file path or a stack of causes.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use eventory_shared::{ApiErrorBody, ErrorCode, SeatId};
+
+/// An error answered to an API client.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Validation(String),
+    #[error("sign in first")]
+    Unauthorized,
+    #[error("your role may not do this")]
+    Forbidden,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("some seats are not available")]
+    SeatsTaken(Vec<SeatId>),
+    #[error("the venue has no such seat")]
+    UnknownSeat(Vec<SeatId>),
+    #[error("at most {max} seats can be held at once")]
+    TooManySeats { max: usize },
+    #[error("the hold expired or was released")]
+    HoldExpired,
+    #[error("this Idempotency-Key was used for a different request")]
+    IdempotencyConflict,
+    #[error("the request body is too large")]
+    PayloadTooLarge,
+    #[error("too many requests, try again later")]
+    RateLimited,
+    #[error("the request took too long")]
+    Timeout,
+    #[error("a backing service is unavailable")]
+    Unavailable(String),
+    #[error("something went wrong on our side")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    /// The status code and error code of this error.
+    pub fn status_and_code(&self) -> (StatusCode, ErrorCode) {
+        match self {
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+            ApiError::Validation(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::ValidationFailed,
+            ),
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+            ApiError::Forbidden => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            ApiError::SeatsTaken(_) => (StatusCode::CONFLICT, ErrorCode::SeatsTaken),
+            ApiError::UnknownSeat(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::UnknownSeat),
+            ApiError::TooManySeats { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::TooManySeats)
+            }
+            ApiError::HoldExpired => (StatusCode::GONE, ErrorCode::HoldExpired),
+            ApiError::IdempotencyConflict => (StatusCode::CONFLICT, ErrorCode::IdempotencyConflict),
+            ApiError::PayloadTooLarge => {
+                (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge)
+            }
+            ApiError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            ApiError::Timeout => (StatusCode::REQUEST_TIMEOUT, ErrorCode::Timeout),
+            ApiError::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::ServiceUnavailable,
+            ),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
+        }
+    }
+
+    /// The error for a bare status code produced outside the handlers (a tower layer's 408 or
+    /// 413, axum's 405), so every error the API answers has the same JSON shape.
+    pub fn from_status(status: StatusCode) -> Self {
+        match status {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+            StatusCode::REQUEST_TIMEOUT => ApiError::Timeout,
+            StatusCode::NOT_FOUND => ApiError::NotFound("no such resource".into()),
+            StatusCode::METHOD_NOT_ALLOWED => {
+                ApiError::BadRequest("this method is not allowed on this resource".into())
+            }
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                ApiError::BadRequest("send JSON with Content-Type: application/json".into())
+            }
+            StatusCode::TOO_MANY_REQUESTS => ApiError::RateLimited,
+            StatusCode::SERVICE_UNAVAILABLE => ApiError::Unavailable("overloaded".into()),
+            s if s.is_client_error() => {
+                ApiError::BadRequest(s.canonical_reason().unwrap_or("bad request").to_lowercase())
+            }
+            s => ApiError::Internal(anyhow::anyhow!("bare {s} response")),
+        }
+    }
+
+    fn seats(&self) -> Vec<SeatId> {
+        match self {
+            ApiError::SeatsTaken(seats) | ApiError::UnknownSeat(seats) => seats.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        match &self {
+            ApiError::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
+            ApiError::Unavailable(cause) => tracing::warn!(%cause, "backing service unavailable"),
+            _ => {}
+        }
+        let mut response = (
+            status,
+            Json(ApiErrorBody {
+                code,
+                message: self.to_string(),
+                seats: self.seats(),
+            }),
+        )
+            .into_response();
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                ApiError::from_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+            }
+            // Syntax errors and wrong types: say where, not the server's internals.
+            _ => ApiError::BadRequest(rejection.body_text()),
+        }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError::BadRequest(rejection.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::BadRequest(rejection.body_text())
+    }
+}
+
+/// Middleware: turns bare error responses (no body, from tower layers or axum itself) into the
+/// JSON error shape, so clients can always parse `{code, message}`.
+pub async fn json_error_bodies(response: Response) -> Response {
+    let status = response.status();
+    let is_error = status.is_client_error() || status.is_server_error();
+    let has_type = response.headers().contains_key(header::CONTENT_TYPE);
+    if is_error && !has_type {
+        let allow = response.headers().get(header::ALLOW).cloned();
+        let mut replaced = ApiError::from_status(status).into_response();
+        *replaced.status_mut() = status;
+        if let Some(allow) = allow {
+            replaced.headers_mut().insert(header::ALLOW, allow);
+        }
+        return replaced;
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::to_bytes;
+
+    async fn body(err: ApiError) -> (StatusCode, ApiErrorBody) {
+        let response = err.into_response();
+        let status = response.status();
+        let bytes = to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn seats_taken_is_409_with_the_seats() {
+        let (status, body) = body(ApiError::SeatsTaken(vec!["A1".parse().unwrap()])).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(body.code, ErrorCode::SeatsTaken);
+        assert_eq!(body.seats.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn internal_errors_never_leak_their_cause() {
+        let (status, body) = body(ApiError::Internal(anyhow::anyhow!(
+            "password=hunter2 at /etc/x"
+        )))
+        .await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body.code, ErrorCode::Internal);
+        assert!(!body.message.contains("hunter2"));
+    }
+
+    #[tokio::test]
+    async fn every_variant_maps_to_an_error_status() {
+        for err in [
+            ApiError::BadRequest("x".into()),
+            ApiError::Validation("x".into()),
+            ApiError::Unauthorized,
+            ApiError::Forbidden,
+            ApiError::NotFound("x".into()),
+            ApiError::Conflict("x".into()),
+            ApiError::TooManySeats { max: 2 },
+            ApiError::HoldExpired,
+            ApiError::IdempotencyConflict,
+            ApiError::PayloadTooLarge,
+            ApiError::RateLimited,
+            ApiError::Timeout,
+            ApiError::Unavailable("x".into()),
+        ] {
+            let (status, code) = err.status_and_code();
+            assert!(
+                status.is_client_error() || status.is_server_error(),
+                "{err:?}"
+            );
+            let (answered, body) = body(err).await;
+            assert_eq!((answered, body.code), (status, code));
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! `GET /health` (the process is up) and `GET /ready` (every backing service answers).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use eventory_shared::api::{HealthResponse, ReadyResponse};
+
+use crate::app::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+}
+
+/// Liveness: answers as long as the process serves HTTP; touches no backing service, so a
+/// slow database never gets the process restarted.
+async fn health() -> Json<HealthResponse> {
+    Json(HealthResponse {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+/// Readiness: 200 when every port's backing service answers, 503 otherwise, with a report
+/// per port either way (a load balancer reads the status, a human the body).
+async fn ready(State(state): State<AppState>) -> (StatusCode, Json<ReadyResponse>) {
+    let report = state.backends.check().await;
+    let status = if report.ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(report))
+}

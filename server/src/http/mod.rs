@@ -1,0 +1,7 @@
+//! The HTTP layer: one module per resource, each exporting a `router()`, merged in
+//! [`crate::app::router`]. Handlers stay thin: parse, call a capability, map its error.
+
+pub mod error;
+pub mod health;
+
+pub use error::ApiError;

@@ -1,0 +1,41 @@
+//! Shared set-up of the integration tests: the same `Config` the server uses, pointed at the
+//! real services `.ci/run` starts (overridable with the usual environment variables).
+
+#![allow(dead_code)]
+
+use eventory_server::Config;
+
+/// Where the test services listen unless the environment says otherwise.
+pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+pub const DEFAULT_MONGODB_URI: &str = "mongodb://127.0.0.1:27017";
+pub const DEFAULT_KAFKA_BROKERS: &str = "127.0.0.1:9092";
+
+/// A configuration using the real Redis, MongoDB-compatible server and Kafka-compatible broker,
+/// built by the server's own loader from the process environment plus defaults.
+pub fn cluster_config() -> Config {
+    Config::from_sources(None, |key| {
+        let default = match key {
+            "REDIS_URL" => Some(DEFAULT_REDIS_URL),
+            "MONGODB_URI" => Some(DEFAULT_MONGODB_URI),
+            "KAFKA_BROKERS" => Some(DEFAULT_KAFKA_BROKERS),
+            "MONGODB_DATABASE" => Some("eventory_test"),
+            "EVENTORY_BIND" => Some("127.0.0.1:0"),
+            _ => None,
+        };
+        std::env::var(key)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .or(default.map(str::to_owned))
+    })
+    .expect("test configuration is valid")
+}
+
+/// The embedded single-node configuration, with its data in `dir`.
+pub fn embedded_config(dir: &std::path::Path) -> Config {
+    Config::from_sources(None, |key| match key {
+        "EVENTORY_DATA_DIR" => Some(dir.display().to_string()),
+        "EVENTORY_BIND" => Some("127.0.0.1:0".to_owned()),
+        _ => None,
+    })
+    .expect("embedded configuration is valid")
+}

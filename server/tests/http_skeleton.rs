@@ -1,0 +1,111 @@
+//! The HTTP skeleton through a real server on a real socket: health, readiness, the JSON error
+//! shape for everything that goes wrong, and graceful shutdown.
+
+mod common;
+
+use eventory_server::app::{self, AppState};
+use eventory_shared::api::{HealthResponse, ReadyResponse};
+use eventory_shared::{ApiErrorBody, ErrorCode};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+struct TestServer {
+    base: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl TestServer {
+    async fn start(config: eventory_server::Config) -> Self {
+        let state = AppState::connect(config).await.expect("state");
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(app::serve_on(listener, state, async {
+            let _ = stopped.await;
+        }));
+        Self {
+            base,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn shutdown(mut self) {
+        self.stop.take().unwrap().send(()).unwrap();
+        self.task.await.unwrap().expect("server stops cleanly");
+    }
+}
+
+#[tokio::test]
+async fn health_answers_without_backing_services() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(common::embedded_config(dir.path())).await;
+    let response = reqwest::get(server.url("/health")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().contains_key("x-request-id"));
+    let body: HealthResponse = response.json().await.unwrap();
+    assert_eq!(body.status, "ok");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn ready_reports_the_embedded_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(common::embedded_config(dir.path())).await;
+    let response = reqwest::get(server.url("/ready")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body: ReadyResponse = response.json().await.unwrap();
+    assert!(body.ready);
+    assert_eq!(body.services["seat_ledger"].backend, "in-process");
+    assert_eq!(body.services["store"].backend, "embedded");
+    assert_eq!(body.services["event_bus"].backend, "in-process");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn ready_reports_the_real_cluster_services() {
+    let server = TestServer::start(common::cluster_config()).await;
+    let response = reqwest::get(server.url("/ready")).await.unwrap();
+    let status = response.status();
+    let body: ReadyResponse = response.json().await.unwrap();
+    assert_eq!(status, 200, "{body:#?}");
+    assert_eq!(body.services["store"].backend, "mongodb");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_json_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(common::embedded_config(dir.path())).await;
+    let client = reqwest::Client::new();
+
+    let missing = client.get(server.url("/api/nope")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    let body: ApiErrorBody = missing.json().await.unwrap();
+    assert_eq!(body.code, ErrorCode::NotFound);
+
+    let wrong_method = client.delete(server.url("/health")).send().await.unwrap();
+    assert_eq!(wrong_method.status(), 405);
+    assert!(wrong_method.headers().contains_key("allow"));
+    let body: ApiErrorBody = wrong_method.json().await.unwrap();
+    assert_eq!(body.code, ErrorCode::BadRequest);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn graceful_shutdown_stops_listening() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(common::embedded_config(dir.path())).await;
+    let url = server.url("/health");
+    assert!(reqwest::get(&url).await.unwrap().status().is_success());
+    server.shutdown().await;
+    assert!(
+        reqwest::get(&url).await.is_err(),
+        "still answering after shutdown"
+    );
+}

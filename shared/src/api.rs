@@ -1,0 +1,222 @@
+//! Request and response bodies of the HTTP API, one struct per body.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::booking::{Booking, Channel, PaymentMethod};
+use crate::ids::{BookingId, HoldId, ShowId, UserId, VenueId};
+use crate::money::Money;
+use crate::role::Role;
+use crate::seat::SeatId;
+use crate::seat_map::SeatMap;
+use crate::show::Show;
+
+// ---- auth -------------------------------------------------------------------------------
+
+/// `POST /api/auth/sign-up`: a new customer account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignUpRequest {
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+}
+
+/// `POST /api/auth/sign-in`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignInRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// `POST /api/auth/refresh` and `POST /api/auth/sign-out`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// Answer to sign-in, sign-up and refresh.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    pub user: UserProfile,
+}
+
+/// `GET /api/me`: the signed-in account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserProfile {
+    pub id: UserId,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+// ---- shows ------------------------------------------------------------------------------
+
+/// Query of `GET /api/shows`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShowFilter {
+    pub date: Option<NaiveDate>,
+    pub venue_id: Option<VenueId>,
+}
+
+/// `GET /api/shows/{show}`: a show and its live seat map.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShowDetail {
+    pub show: Show,
+    pub venue_name: String,
+    pub seat_map: SeatMap,
+}
+
+// ---- holds and checkout -----------------------------------------------------------------
+
+/// `POST /api/shows/{show}/holds`: hold these seats, all or none.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateHoldRequest {
+    pub seats: Vec<SeatId>,
+}
+
+/// A hold: `201` to `POST .../holds`, and the answer to extend.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoldResponse {
+    pub hold_id: HoldId,
+    pub show_id: ShowId,
+    pub seats: Vec<SeatId>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `POST /api/holds/{hold}/checkout`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutRequest {
+    pub payment: PaymentMethod,
+    #[serde(default)]
+    pub coupon: Option<String>,
+    /// Cash at the counter: what the customer handed over.
+    #[serde(default)]
+    pub cash_tendered: Option<Money>,
+}
+
+/// `202` to checkout: the booking exists (pending); follow it live or by `GET`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckoutResponse {
+    pub booking: Booking,
+    /// Cash at the counter: change to hand back.
+    pub change_due: Option<Money>,
+}
+
+/// Staff: `POST /api/bookings/{booking}/refund`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefundRequest {
+    /// Seats to refund; all seats of the booking if empty.
+    #[serde(default)]
+    pub seats: Vec<SeatId>,
+    pub reason: String,
+}
+
+/// Staff: `POST /api/bookings/{booking}/exchange`: move a sold booking to other seats, possibly
+/// of another show (the new seats must be held by `hold_id` first).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeRequest {
+    pub hold_id: HoldId,
+}
+
+/// A list of bookings (`GET /api/bookings/mine`, admin listings).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingList {
+    pub bookings: Vec<Booking>,
+}
+
+/// A booking and the channel it is attributed to, for staff views.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingRef {
+    pub booking_id: BookingId,
+    pub code: String,
+    pub channel: Channel,
+}
+
+// ---- health -----------------------------------------------------------------------------
+
+/// `GET /health`: the process is up.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthResponse {
+    pub status: String,
+    pub version: String,
+}
+
+/// One backing service in `GET /ready`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceReport {
+    /// Which implementation serves the port ("redis", "in-process", "mongodb", "embedded",
+    /// "kafka").
+    pub backend: String,
+    pub ok: bool,
+    /// Round-trip time of the check in milliseconds, or what went wrong.
+    pub detail: String,
+}
+
+/// `GET /ready`: 200 when every backing service answers, 503 otherwise.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadyResponse {
+    pub ready: bool,
+    /// Keyed by port: "seat_ledger", "store", "event_bus".
+    pub services: BTreeMap<String, ServiceReport>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hold_requests_parse_and_validate_seats() {
+        let req: CreateHoldRequest = serde_json::from_str(r#"{"seats":["A1","b2"]}"#).unwrap();
+        assert_eq!(req.seats[1].to_string(), "B2");
+        assert!(serde_json::from_str::<CreateHoldRequest>(r#"{"seats":["A0"]}"#).is_err());
+        assert!(serde_json::from_str::<CreateHoldRequest>(r#"{"seats":"A1"}"#).is_err());
+        assert!(serde_json::from_str::<CreateHoldRequest>(r#"{"seats":[],"x":1}"#).is_err());
+        assert!(
+            serde_json::from_str::<CreateHoldRequest>(r#"{"seats":[{"$ne":null}]}"#).is_err(),
+            "operator-shaped input is not a seat"
+        );
+    }
+
+    #[test]
+    fn checkout_defaults_optional_fields() {
+        let req: CheckoutRequest = serde_json::from_str(r#"{"payment":"card"}"#).unwrap();
+        assert_eq!(req.payment, PaymentMethod::Card);
+        assert_eq!(req.coupon, None);
+        let cash: CheckoutRequest = serde_json::from_str(
+            r#"{"payment":"cash","cash_tendered":{"amount_minor":5000,"currency":"EUR"}}"#,
+        )
+        .unwrap();
+        assert_eq!(cash.cash_tendered.unwrap().amount_minor, 5000);
+    }
+
+    #[test]
+    fn ready_response_round_trips() {
+        let ready = ReadyResponse {
+            ready: false,
+            services: BTreeMap::from([(
+                "store".to_owned(),
+                ServiceReport {
+                    backend: "mongodb".into(),
+                    ok: false,
+                    detail: "connection refused".into(),
+                },
+            )]),
+        };
+        let json = serde_json::to_string(&ready).unwrap();
+        assert_eq!(serde_json::from_str::<ReadyResponse>(&json).unwrap(), ready);
+    }
+}

@@ -1,0 +1,29 @@
+//! The types both sides of Eventory speak: the server (`eventory-server`) and the desktop app
+//! (`eventory-desktop` / `eventory-ui`).
+//!
+//! No I/O and no async runtime live here, so the crate compiles for native targets and for
+//! `wasm32-unknown-unknown` alike. Everything that crosses the wire is defined once, in this
+//! crate: ids, seats, venue layouts, shows, money, bookings, roles, every HTTP request/response
+//! body, every live (websocket) message and the error codes.
+
+pub mod api;
+pub mod booking;
+pub mod error;
+pub mod ids;
+pub mod live;
+pub mod money;
+pub mod role;
+pub mod seat;
+pub mod seat_map;
+pub mod show;
+pub mod venue;
+
+pub use booking::{Booking, BookingStatus, Channel, PaymentMethod};
+pub use error::{ApiErrorBody, ErrorCode};
+pub use ids::{BookingId, HoldId, ShowId, TicketId, UserId, VenueId};
+pub use money::{Currency, Money, MoneyError};
+pub use role::Role;
+pub use seat::{SeatId, SeatIdError, SeatState};
+pub use seat_map::{SeatMap, Version};
+pub use show::{Show, ShowStatus};
+pub use venue::{CategoryId, LayoutError, PriceCategory, RowLayout, SeatSpec, Venue, VenueLayout};

@@ -1,0 +1,82 @@
+//! Shows: one screening or performance in a venue at a time, with prices per category.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ShowId, VenueId};
+use crate::money::Money;
+use crate::venue::CategoryId;
+
+/// Whether a show sells tickets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShowStatus {
+    /// Created but not yet on sale.
+    Draft,
+    /// On sale within its sale window.
+    OnSale,
+    /// Cancelled: no sales, tickets to be refunded.
+    Cancelled,
+}
+
+/// A show of an event (a film, a concert) in a venue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Show {
+    pub id: ShowId,
+    pub venue_id: VenueId,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub starts_at: DateTime<Utc>,
+    /// The price of one seat per price category of the venue.
+    pub prices: BTreeMap<CategoryId, Money>,
+    pub sale_opens_at: DateTime<Utc>,
+    pub sale_closes_at: DateTime<Utc>,
+    pub status: ShowStatus,
+}
+
+impl Show {
+    /// Whether tickets can be sold at `now`.
+    pub fn is_on_sale(&self, now: DateTime<Utc>) -> bool {
+        self.status == ShowStatus::OnSale && self.sale_opens_at <= now && now < self.sale_closes_at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Currency;
+    use chrono::TimeZone;
+    use uuid::Uuid;
+
+    #[test]
+    fn sale_window_and_status_decide_sales() {
+        let at = |h| Utc.with_ymd_and_hms(2026, 12, 1, h, 0, 0).unwrap();
+        let show = Show {
+            id: ShowId::from_uuid(Uuid::from_u128(1)),
+            venue_id: VenueId::from_uuid(Uuid::from_u128(2)),
+            title: "Metropolis".into(),
+            description: String::new(),
+            starts_at: at(20),
+            prices: BTreeMap::from([(
+                CategoryId::new("standard"),
+                Money::new(1250, Currency::EUR),
+            )]),
+            sale_opens_at: at(8),
+            sale_closes_at: at(20),
+            status: ShowStatus::OnSale,
+        };
+        assert!(!show.is_on_sale(at(7)));
+        assert!(show.is_on_sale(at(8)));
+        assert!(!show.is_on_sale(at(20)));
+        let json = serde_json::to_string(&show).unwrap();
+        assert_eq!(serde_json::from_str::<Show>(&json).unwrap(), show);
+        let cancelled = Show {
+            status: ShowStatus::Cancelled,
+            ..show
+        };
+        assert!(!cancelled.is_on_sale(at(12)));
+    }
+}
