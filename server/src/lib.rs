@@ -9,6 +9,7 @@ pub mod bus;
 pub mod config;
 pub mod health;
 pub mod http;
+pub mod loadtest;
 pub mod seats;
 pub mod store;
 pub mod telemetry;

@@ -25,6 +25,15 @@ enum Command {
     Serve,
     /// Print the effective configuration and exit (checks it without starting anything).
     CheckConfig,
+    /// Benchmarks (rerunnable; numbers in the README).
+    #[command(subcommand)]
+    Loadtest(Loadtest),
+}
+
+#[derive(Debug, Subcommand)]
+enum Loadtest {
+    /// Hold attempts straight against the seat ledger (no HTTP).
+    Ledger(eventory_server::loadtest::LedgerLoad),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +57,9 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Serve => app::serve(config).await,
+            Command::Loadtest(Loadtest::Ledger(options)) => {
+                eventory_server::loadtest::run_ledger(options, config.redis_url.clone()).await
+            }
             Command::CheckConfig => {
                 println!("{config:#?}\n{}", config.describe_backends());
                 Ok(())

@@ -1,5 +1,222 @@
 //! The seat ledger: which seat of a show is available, held, processing or sold.
 //!
-//! Production keeps it in Redis (atomic Lua scripts); the embedded default keeps it in process.
+//! One trait, [`SeatLedger`], two implementations that pass one contract test suite
+//! (`server/tests/ledger_contract.rs`):
+//! - [`RedisLedger`]: production. Every state change is one atomic Lua script over the keys of
+//!   one show, all sharing the hash tag `{show:<id>}` so the scripts stay atomic on Redis
+//!   Cluster.
+//! - [`MemoryLedger`]: the embedded single-node default, one lock per show.
+//!
+//! Every operation that changes seats returns the [`SeatChange`]s it made, each stamped with
+//! the show's next version (assigned inside the atomic step), for the live feed.
+//! [`FastRejectLedger`] wraps either to answer "taken" for seats known to be unavailable
+//! without a round-trip; it can never answer "available" on its own.
 
+mod fast_reject;
+mod memory;
+mod redis;
 pub mod redis_conn;
+mod sweeper;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use eventory_shared::live::SeatDelta;
+use eventory_shared::live::ServerMessage;
+use eventory_shared::{BookingId, HoldId, SeatId, SeatState, ShowId, Version};
+use serde::{Deserialize, Serialize};
+
+pub use fast_reject::FastRejectLedger;
+pub use memory::MemoryLedger;
+pub use redis::RedisLedger;
+pub use sweeper::spawn_sweeper;
+
+/// Seats of one show that moved to `state` together, at `version`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatChange {
+    pub show_id: ShowId,
+    pub version: Version,
+    pub state: SeatState,
+    pub seats: Vec<SeatId>,
+    pub hold_id: Option<HoldId>,
+}
+
+impl SeatChange {
+    /// The live message announcing this change.
+    pub fn to_message(&self) -> ServerMessage {
+        ServerMessage::delta(
+            self.state,
+            SeatDelta {
+                show_id: self.show_id,
+                version: self.version,
+                seats: self.seats.clone(),
+                hold_id: self.hold_id,
+            },
+        )
+    }
+}
+
+/// Whether a hold waits for checkout or for its payment outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldState {
+    /// Expires at `expires_at` unless payment starts.
+    Held,
+    /// Payment in progress: does not expire until confirmed or released.
+    Processing,
+}
+
+/// A hold as the ledger keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hold {
+    pub id: HoldId,
+    pub show_id: ShowId,
+    pub seats: Vec<SeatId>,
+    /// Who asked (a user or device id); only they may extend, release or check it out.
+    pub owner: String,
+    pub state: HoldState,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What `hold` asks for.
+#[derive(Clone, Debug)]
+pub struct HoldRequest {
+    pub show_id: ShowId,
+    pub seats: Vec<SeatId>,
+    pub owner: String,
+    pub ttl: Duration,
+    /// Same owner + same key within the hold's life returns the same hold instead of a new one.
+    pub idempotency_key: Option<String>,
+}
+
+/// The answer to `hold`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HoldOutcome {
+    /// All seats are held. `change` is `None` when an idempotent retry returned an existing hold.
+    Held {
+        hold: Hold,
+        change: Option<SeatChange>,
+    },
+    /// Nothing was held: these seats are not available.
+    Taken { seats: Vec<SeatId> },
+}
+
+/// The ledger's view of a show: its version and every seat that is not available.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LedgerSnapshot {
+    pub show_id: ShowId,
+    pub version: Version,
+    pub seats: std::collections::BTreeMap<SeatId, SeatState>,
+}
+
+/// Why a ledger operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("show {0} is not known to the seat ledger")]
+    UnknownShow(ShowId),
+    #[error("the venue has no seats {0:?}")]
+    UnknownSeats(Vec<SeatId>),
+    #[error("a hold needs at least one seat, each seat once")]
+    BadSeatList,
+    #[error("hold {0} does not exist (released, expired and swept, or never made)")]
+    HoldNotFound(HoldId),
+    #[error("hold {0} has expired")]
+    HoldExpired(HoldId),
+    #[error("hold {0} is not in a state that allows this")]
+    WrongHoldState(HoldId),
+    #[error("the same idempotency key was used for other seats")]
+    IdempotencyConflict,
+    #[error("seat ledger backend: {0}")]
+    Backend(#[from] anyhow::Error),
+}
+
+pub type LedgerResult<T> = Result<T, LedgerError>;
+
+/// The seat ledger port.
+///
+/// Every seat operation is all-or-nothing over the seats given. A seat is sold at most once:
+/// `confirm` only turns seats sold that its own hold still holds.
+#[async_trait]
+pub trait SeatLedger: Send + Sync + 'static {
+    /// Which implementation this is ("redis", "in-process"), for logs and readiness.
+    fn backend(&self) -> &'static str;
+
+    /// Proves the backend answers.
+    async fn ping(&self) -> LedgerResult<()>;
+
+    /// Makes a show's seats known (its layout). Re-registering replaces the layout; seat
+    /// states are kept.
+    async fn register_show(&self, show_id: ShowId, seats: &[SeatId]) -> LedgerResult<()>;
+
+    /// Holds all requested seats or none.
+    async fn hold(&self, request: HoldRequest) -> LedgerResult<HoldOutcome>;
+
+    /// The hold, if it still exists (an expired one not yet swept is returned as is).
+    async fn get_hold(&self, hold_id: HoldId) -> LedgerResult<Option<Hold>>;
+
+    /// Pushes the expiry of a held (not processing) hold to now + `ttl`.
+    async fn extend(&self, hold_id: HoldId, ttl: Duration) -> LedgerResult<Hold>;
+
+    /// Payment started: the hold's seats become processing and the hold stops expiring.
+    /// Repeating it is harmless (returns no change).
+    async fn mark_processing(&self, hold_id: HoldId) -> LedgerResult<Option<SeatChange>>;
+
+    /// Releases a hold (held or processing): its seats become available.
+    async fn release(&self, hold_id: HoldId) -> LedgerResult<SeatChange>;
+
+    /// Sells the hold's seats to `booking`. Fails with `HoldNotFound`/`HoldExpired` when the
+    /// hold was lost: the caller must then refund, never sell. Repeating it for a booking whose
+    /// seats are already sold to it is harmless (returns no change).
+    async fn confirm(
+        &self,
+        show_id: ShowId,
+        hold_id: HoldId,
+        booking: BookingId,
+        seats: &[SeatId],
+    ) -> LedgerResult<Option<SeatChange>>;
+
+    /// Returns seats sold to `booking` to available (refund, exchange). Seats not sold to that
+    /// booking are left alone.
+    async fn refund(
+        &self,
+        show_id: ShowId,
+        booking: BookingId,
+        seats: &[SeatId],
+    ) -> LedgerResult<Option<SeatChange>>;
+
+    /// The show's current seat states and version, read atomically.
+    async fn snapshot(&self, show_id: ShowId) -> LedgerResult<LedgerSnapshot>;
+
+    /// Releases every hold whose time is up; returns one change per released hold.
+    async fn sweep_expired(&self) -> LedgerResult<Vec<SeatChange>>;
+
+    /// Rebuild after a loss of ledger state: marks these seats sold to these bookings (the
+    /// store's live tickets), whatever the ledger says now.
+    async fn restore_sold(
+        &self,
+        show_id: ShowId,
+        sold: &[(SeatId, BookingId)],
+    ) -> LedgerResult<Option<SeatChange>>;
+}
+
+/// Checks a requested seat list: non-empty, no seat twice.
+pub(crate) fn check_seat_list(seats: &[SeatId]) -> LedgerResult<()> {
+    let unique: std::collections::HashSet<&SeatId> = seats.iter().collect();
+    if seats.is_empty() || unique.len() != seats.len() {
+        return Err(LedgerError::BadSeatList);
+    }
+    Ok(())
+}
+
+/// The time `ms` milliseconds after the epoch.
+pub(crate) fn from_millis(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// The first version of a show whose ledger state starts now (or restarts after a loss):
+/// milliseconds since the epoch times 1000, so versions keep increasing across a lost Redis or
+/// a restarted process as long as a show sees fewer than a million changes per second.
+pub(crate) fn version_base(now_ms: i64) -> Version {
+    (now_ms.max(0) as u64) * 1000
+}

@@ -39,3 +39,33 @@ pub fn embedded_config(dir: &std::path::Path) -> Config {
     })
     .expect("embedded configuration is valid")
 }
+
+/// A Redis seat ledger on the test Redis, under a namespace of its own so concurrent tests
+/// (and their sweeps) never see each other's shows.
+pub async fn redis_ledger() -> eventory_server::seats::RedisLedger {
+    let config = cluster_config();
+    let url = config.redis_url.expect("REDIS_URL");
+    eventory_server::seats::RedisLedger::connect(&url, test_namespace())
+        .await
+        .expect("Redis is reachable")
+}
+
+/// A fresh key namespace for one test.
+pub fn test_namespace() -> String {
+    format!("eventory-test:{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Seat ids from their names.
+pub fn seats(names: &[&str]) -> Vec<eventory_shared::SeatId> {
+    names.iter().map(|s| s.parse().expect("seat id")).collect()
+}
+
+/// Every seat of a `rows` x `per_row` grid, in order.
+pub fn grid_seats(rows: u32, per_row: u16) -> Vec<eventory_shared::SeatId> {
+    (0..rows)
+        .flat_map(|r| {
+            let label = eventory_shared::seat::row_label(r);
+            (1..=per_row).map(move |n| eventory_shared::SeatId::new(&label, n).expect("seat"))
+        })
+        .collect()
+}

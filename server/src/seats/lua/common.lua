@@ -1,0 +1,63 @@
+-- Prepended to every ledger script (see seats/redis.rs).
+--
+-- KEYS, the same six for every script, all in one show's hash slot (tag {show:<id>}):
+--   KEYS[1] layout   SET     seat ids of the show's venue
+--   KEYS[2] seats    HASH    seat -> occupant: "h:<hold>" held, "p:<hold>" processing,
+--                            "s:<booking>" sold; a seat absent here is available
+--   KEYS[3] holds    HASH    hold id -> JSON {state, exp, owner, seats, idem}
+--   KEYS[4] expiry   ZSET    hold id scored by expiry (ms), holds in state "held" only
+--   KEYS[5] version  STRING  the show's version counter
+--   KEYS[6] idem     HASH    owner .. "\n" .. idempotency key -> hold id
+-- Every script answers one JSON string; big integers (versions, times) travel as strings
+-- because cjson prints numbers with 14 significant digits.
+local K_LAYOUT, K_SEATS, K_HOLDS, K_EXPIRY, K_VERSION, K_IDEM =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function int(n)
+  return string.format('%.0f', n)
+end
+
+-- The next version of the show. A missing counter (new show, or Redis lost its data) starts
+-- at now_ms * 1000 so versions keep increasing for clients that saw the old ones.
+local function next_version(now)
+  if redis.call('EXISTS', K_VERSION) == 0 then
+    redis.call('SET', K_VERSION, int(now * 1000))
+  end
+  return redis.call('INCR', K_VERSION)
+end
+
+local function reply(t)
+  return cjson.encode(t)
+end
+
+local function load_hold(id)
+  local raw = redis.call('HGET', K_HOLDS, id)
+  if not raw then
+    return nil
+  end
+  return cjson.decode(raw)
+end
+
+-- Frees the seats a hold still occupies and forgets the hold.
+local function drop_hold(id, h)
+  for _, s in ipairs(h.seats) do
+    local occ = redis.call('HGET', K_SEATS, s)
+    if occ == 'h:' .. id or occ == 'p:' .. id then
+      redis.call('HDEL', K_SEATS, s)
+    end
+  end
+  redis.call('HDEL', K_HOLDS, id)
+  redis.call('ZREM', K_EXPIRY, id)
+  if h.idem ~= '' then
+    redis.call('HDEL', K_IDEM, h.owner .. '\n' .. h.idem)
+  end
+end
+
+local function hold_reply(r, id, h)
+  return reply({r = r, hold = id, state = h.state, exp = int(h.exp), owner = h.owner, seats = h.seats})
+end

@@ -1,0 +1,18 @@
+-- restore: rebuild sold seats from the store after the ledger lost them.
+-- ARGV pairs: ARGV[2i-1] seat id, ARGV[2i] booking id
+-- Answers {r="ok", v, seats (those changed)} | {r="same"} | {r="unknown_show"}
+if redis.call('EXISTS', K_LAYOUT) == 0 then
+  return reply({r = 'unknown_show'})
+end
+local changed = {}
+for i = 1, #ARGV, 2 do
+  local want = 's:' .. ARGV[i + 1]
+  if redis.call('HGET', K_SEATS, ARGV[i]) ~= want then
+    redis.call('HSET', K_SEATS, ARGV[i], want)
+    changed[#changed + 1] = ARGV[i]
+  end
+end
+if #changed == 0 then
+  return reply({r = 'same'})
+end
+return reply({r = 'ok', v = int(next_version(now_ms())), seats = changed})

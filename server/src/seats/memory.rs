@@ -1,0 +1,495 @@
+//! `MemoryLedger`: the seat ledger in this process, one lock per show. The embedded
+//! single-node default, and the model the Redis ledger is compared against in tests.
+//!
+//! It keeps the exact semantics of the Lua scripts (`lua/`); a restart forgets holds (their
+//! seats are simply free again) and sold seats come back from the store through
+//! `restore_sold`.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use eventory_shared::{BookingId, HoldId, SeatId, SeatState, ShowId, Version};
+use uuid::Uuid;
+
+use super::{
+    check_seat_list, from_millis, version_base, Hold, HoldOutcome, HoldRequest, HoldState,
+    LedgerError, LedgerResult, LedgerSnapshot, SeatChange, SeatLedger,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Occupant {
+    Held(HoldId),
+    Processing(HoldId),
+    Sold(BookingId),
+}
+
+impl Occupant {
+    fn state(self) -> SeatState {
+        match self {
+            Occupant::Held(_) => SeatState::Held,
+            Occupant::Processing(_) => SeatState::Processing,
+            Occupant::Sold(_) => SeatState::Sold,
+        }
+    }
+
+    fn is_hold(self, id: HoldId) -> bool {
+        matches!(self, Occupant::Held(h) | Occupant::Processing(h) if h == id)
+    }
+}
+
+#[derive(Clone, Debug)]
+struct HoldRecord {
+    state: HoldState,
+    expires_ms: i64,
+    owner: String,
+    seats: Vec<SeatId>,
+    idempotency_key: Option<String>,
+}
+
+/// Everything the ledger knows of one show; guarded by the show's own lock.
+#[derive(Debug, Default)]
+struct ShowSeats {
+    layout: HashSet<SeatId>,
+    occupants: HashMap<SeatId, Occupant>,
+    holds: HashMap<HoldId, HoldRecord>,
+    idempotency: HashMap<(String, String), HoldId>,
+    version: Version,
+}
+
+impl ShowSeats {
+    fn next_version(&mut self) -> Version {
+        self.version += 1;
+        self.version
+    }
+
+    fn to_hold(&self, show_id: ShowId, id: HoldId, rec: &HoldRecord) -> Hold {
+        Hold {
+            id,
+            show_id,
+            seats: rec.seats.clone(),
+            owner: rec.owner.clone(),
+            state: rec.state,
+            expires_at: from_millis(rec.expires_ms),
+        }
+    }
+
+    /// Frees the seats a hold still occupies and forgets the hold.
+    fn drop_hold(&mut self, id: HoldId) -> Option<HoldRecord> {
+        let rec = self.holds.remove(&id)?;
+        for seat in &rec.seats {
+            if self.occupants.get(seat).is_some_and(|o| o.is_hold(id)) {
+                self.occupants.remove(seat);
+            }
+        }
+        if let Some(key) = &rec.idempotency_key {
+            self.idempotency.remove(&(rec.owner.clone(), key.clone()));
+        }
+        Some(rec)
+    }
+}
+
+type ShowCell = Arc<Mutex<ShowSeats>>;
+
+/// The seat ledger in process memory.
+#[derive(Default)]
+pub struct MemoryLedger {
+    shows: RwLock<HashMap<ShowId, ShowCell>>,
+    /// hold -> show, so hold routes need no show id.
+    locator: Mutex<HashMap<HoldId, ShowId>>,
+}
+
+fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+impl MemoryLedger {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn show(&self, id: ShowId) -> LedgerResult<ShowCell> {
+        self.shows
+            .read()
+            .expect("ledger lock")
+            .get(&id)
+            .cloned()
+            .ok_or(LedgerError::UnknownShow(id))
+    }
+
+    fn locate(&self, hold: HoldId) -> LedgerResult<(ShowId, ShowCell)> {
+        let show = *self
+            .locator
+            .lock()
+            .expect("locator lock")
+            .get(&hold)
+            .ok_or(LedgerError::HoldNotFound(hold))?;
+        Ok((show, self.show(show)?))
+    }
+
+    fn forget_locator(&self, hold: HoldId) {
+        self.locator.lock().expect("locator lock").remove(&hold);
+    }
+}
+
+#[async_trait]
+impl SeatLedger for MemoryLedger {
+    fn backend(&self) -> &'static str {
+        "in-process"
+    }
+
+    async fn ping(&self) -> LedgerResult<()> {
+        Ok(())
+    }
+
+    async fn register_show(&self, show_id: ShowId, seats: &[SeatId]) -> LedgerResult<()> {
+        check_seat_list(seats)?;
+        let cell = self
+            .shows
+            .write()
+            .expect("ledger lock")
+            .entry(show_id)
+            .or_insert_with(|| {
+                Arc::new(Mutex::new(ShowSeats {
+                    version: version_base(now_ms()),
+                    ..ShowSeats::default()
+                }))
+            })
+            .clone();
+        cell.lock().expect("show lock").layout = seats.iter().cloned().collect();
+        Ok(())
+    }
+
+    async fn hold(&self, request: HoldRequest) -> LedgerResult<HoldOutcome> {
+        check_seat_list(&request.seats)?;
+        let show_id = request.show_id;
+        let cell = self.show(show_id)?;
+        let mut show = cell.lock().expect("show lock");
+        let now = now_ms();
+
+        if let Some(key) = &request.idempotency_key {
+            let existing = show
+                .idempotency
+                .get(&(request.owner.clone(), key.clone()))
+                .copied();
+            if let Some(id) = existing {
+                if let Some(rec) = show.holds.get(&id) {
+                    if rec.state == HoldState::Processing || rec.expires_ms > now {
+                        let wanted: HashSet<&SeatId> = request.seats.iter().collect();
+                        let same = rec.seats.len() == wanted.len()
+                            && rec.seats.iter().all(|s| wanted.contains(s));
+                        if !same {
+                            return Err(LedgerError::IdempotencyConflict);
+                        }
+                        let hold = show.to_hold(show_id, id, rec);
+                        return Ok(HoldOutcome::Held { hold, change: None });
+                    }
+                }
+            }
+        }
+
+        let unknown: Vec<SeatId> = request
+            .seats
+            .iter()
+            .filter(|s| !show.layout.contains(*s))
+            .cloned()
+            .collect();
+        if !unknown.is_empty() {
+            return Err(LedgerError::UnknownSeats(unknown));
+        }
+        let taken: Vec<SeatId> = request
+            .seats
+            .iter()
+            .filter(|s| show.occupants.contains_key(*s))
+            .cloned()
+            .collect();
+        if !taken.is_empty() {
+            return Ok(HoldOutcome::Taken { seats: taken });
+        }
+
+        let id = HoldId::from_uuid(Uuid::new_v4());
+        for seat in &request.seats {
+            show.occupants.insert(seat.clone(), Occupant::Held(id));
+        }
+        let rec = HoldRecord {
+            state: HoldState::Held,
+            expires_ms: now + request.ttl.as_millis() as i64,
+            owner: request.owner.clone(),
+            seats: request.seats.clone(),
+            idempotency_key: request.idempotency_key.clone(),
+        };
+        if let Some(key) = &request.idempotency_key {
+            show.idempotency
+                .insert((request.owner.clone(), key.clone()), id);
+        }
+        let hold = show.to_hold(show_id, id, &rec);
+        show.holds.insert(id, rec);
+        let version = show.next_version();
+        drop(show);
+        self.locator
+            .lock()
+            .expect("locator lock")
+            .insert(id, show_id);
+        let change = SeatChange {
+            show_id,
+            version,
+            state: SeatState::Held,
+            seats: hold.seats.clone(),
+            hold_id: Some(id),
+        };
+        Ok(HoldOutcome::Held {
+            hold,
+            change: Some(change),
+        })
+    }
+
+    async fn get_hold(&self, hold_id: HoldId) -> LedgerResult<Option<Hold>> {
+        let (show_id, cell) = match self.locate(hold_id) {
+            Ok(found) => found,
+            Err(LedgerError::HoldNotFound(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let show = cell.lock().expect("show lock");
+        Ok(show
+            .holds
+            .get(&hold_id)
+            .map(|rec| show.to_hold(show_id, hold_id, rec)))
+    }
+
+    async fn extend(&self, hold_id: HoldId, ttl: Duration) -> LedgerResult<Hold> {
+        let (show_id, cell) = self.locate(hold_id)?;
+        let mut show = cell.lock().expect("show lock");
+        let now = now_ms();
+        let rec = show
+            .holds
+            .get_mut(&hold_id)
+            .ok_or(LedgerError::HoldNotFound(hold_id))?;
+        if rec.state != HoldState::Held {
+            return Err(LedgerError::WrongHoldState(hold_id));
+        }
+        if rec.expires_ms <= now {
+            return Err(LedgerError::HoldExpired(hold_id));
+        }
+        rec.expires_ms = now + ttl.as_millis() as i64;
+        let rec = rec.clone();
+        Ok(show.to_hold(show_id, hold_id, &rec))
+    }
+
+    async fn mark_processing(&self, hold_id: HoldId) -> LedgerResult<Option<SeatChange>> {
+        let (show_id, cell) = self.locate(hold_id)?;
+        let mut show = cell.lock().expect("show lock");
+        let now = now_ms();
+        let rec = show
+            .holds
+            .get_mut(&hold_id)
+            .ok_or(LedgerError::HoldNotFound(hold_id))?;
+        if rec.state == HoldState::Processing {
+            return Ok(None);
+        }
+        if rec.expires_ms <= now {
+            return Err(LedgerError::HoldExpired(hold_id));
+        }
+        rec.state = HoldState::Processing;
+        let seats = rec.seats.clone();
+        for seat in &seats {
+            show.occupants
+                .insert(seat.clone(), Occupant::Processing(hold_id));
+        }
+        let version = show.next_version();
+        Ok(Some(SeatChange {
+            show_id,
+            version,
+            state: SeatState::Processing,
+            seats,
+            hold_id: Some(hold_id),
+        }))
+    }
+
+    async fn release(&self, hold_id: HoldId) -> LedgerResult<SeatChange> {
+        let (show_id, cell) = self.locate(hold_id)?;
+        let mut show = cell.lock().expect("show lock");
+        let rec = show
+            .drop_hold(hold_id)
+            .ok_or(LedgerError::HoldNotFound(hold_id))?;
+        let version = show.next_version();
+        drop(show);
+        self.forget_locator(hold_id);
+        Ok(SeatChange {
+            show_id,
+            version,
+            state: SeatState::Available,
+            seats: rec.seats,
+            hold_id: Some(hold_id),
+        })
+    }
+
+    async fn confirm(
+        &self,
+        show_id: ShowId,
+        hold_id: HoldId,
+        booking: BookingId,
+        seats: &[SeatId],
+    ) -> LedgerResult<Option<SeatChange>> {
+        check_seat_list(seats)?;
+        let cell = self.show(show_id)?;
+        let mut show = cell.lock().expect("show lock");
+        let Some(rec) = show.holds.get(&hold_id).cloned() else {
+            let all_sold = seats
+                .iter()
+                .all(|s| show.occupants.get(s) == Some(&Occupant::Sold(booking)));
+            return if all_sold {
+                Ok(None)
+            } else {
+                Err(LedgerError::HoldNotFound(hold_id))
+            };
+        };
+        if rec.state == HoldState::Held && rec.expires_ms <= now_ms() {
+            return Err(LedgerError::HoldExpired(hold_id));
+        }
+        let wanted: HashSet<&SeatId> = seats.iter().collect();
+        if rec.seats.len() != seats.len() || !rec.seats.iter().all(|s| wanted.contains(s)) {
+            return Err(LedgerError::BadSeatList);
+        }
+        if !rec
+            .seats
+            .iter()
+            .all(|s| show.occupants.get(s).is_some_and(|o| o.is_hold(hold_id)))
+        {
+            return Err(LedgerError::HoldNotFound(hold_id));
+        }
+        for seat in &rec.seats {
+            show.occupants.insert(seat.clone(), Occupant::Sold(booking));
+        }
+        show.holds.remove(&hold_id);
+        if let Some(key) = &rec.idempotency_key {
+            show.idempotency.remove(&(rec.owner.clone(), key.clone()));
+        }
+        let version = show.next_version();
+        drop(show);
+        self.forget_locator(hold_id);
+        Ok(Some(SeatChange {
+            show_id,
+            version,
+            state: SeatState::Sold,
+            seats: rec.seats,
+            hold_id: Some(hold_id),
+        }))
+    }
+
+    async fn refund(
+        &self,
+        show_id: ShowId,
+        booking: BookingId,
+        seats: &[SeatId],
+    ) -> LedgerResult<Option<SeatChange>> {
+        check_seat_list(seats)?;
+        let cell = self.show(show_id)?;
+        let mut show = cell.lock().expect("show lock");
+        let changed: Vec<SeatId> = seats
+            .iter()
+            .filter(|s| show.occupants.get(*s) == Some(&Occupant::Sold(booking)))
+            .cloned()
+            .collect();
+        if changed.is_empty() {
+            return Ok(None);
+        }
+        for seat in &changed {
+            show.occupants.remove(seat);
+        }
+        let version = show.next_version();
+        Ok(Some(SeatChange {
+            show_id,
+            version,
+            state: SeatState::Available,
+            seats: changed,
+            hold_id: None,
+        }))
+    }
+
+    async fn snapshot(&self, show_id: ShowId) -> LedgerResult<LedgerSnapshot> {
+        let cell = self.show(show_id)?;
+        let show = cell.lock().expect("show lock");
+        Ok(LedgerSnapshot {
+            show_id,
+            version: show.version,
+            seats: show
+                .occupants
+                .iter()
+                .map(|(seat, occ)| (seat.clone(), occ.state()))
+                .collect::<BTreeMap<_, _>>(),
+        })
+    }
+
+    async fn sweep_expired(&self) -> LedgerResult<Vec<SeatChange>> {
+        let cells: Vec<(ShowId, ShowCell)> = self
+            .shows
+            .read()
+            .expect("ledger lock")
+            .iter()
+            .map(|(id, cell)| (*id, cell.clone()))
+            .collect();
+        let now = now_ms();
+        let mut changes = Vec::new();
+        for (show_id, cell) in cells {
+            let mut show = cell.lock().expect("show lock");
+            let mut due: Vec<(i64, HoldId)> = show
+                .holds
+                .iter()
+                .filter(|(_, rec)| rec.state == HoldState::Held && rec.expires_ms <= now)
+                .map(|(id, rec)| (rec.expires_ms, *id))
+                .collect();
+            due.sort();
+            for (_, id) in due {
+                if let Some(rec) = show.drop_hold(id) {
+                    let version = show.next_version();
+                    changes.push(SeatChange {
+                        show_id,
+                        version,
+                        state: SeatState::Available,
+                        seats: rec.seats,
+                        hold_id: Some(id),
+                    });
+                }
+            }
+        }
+        for change in &changes {
+            if let Some(hold) = change.hold_id {
+                self.forget_locator(hold);
+            }
+        }
+        Ok(changes)
+    }
+
+    async fn restore_sold(
+        &self,
+        show_id: ShowId,
+        sold: &[(SeatId, BookingId)],
+    ) -> LedgerResult<Option<SeatChange>> {
+        if sold.is_empty() {
+            return Ok(None);
+        }
+        let cell = self.show(show_id)?;
+        let mut show = cell.lock().expect("show lock");
+        let mut changed = Vec::new();
+        for (seat, booking) in sold {
+            let want = Occupant::Sold(*booking);
+            if show.occupants.get(seat) != Some(&want) {
+                show.occupants.insert(seat.clone(), want);
+                changed.push(seat.clone());
+            }
+        }
+        if changed.is_empty() {
+            return Ok(None);
+        }
+        let version = show.next_version();
+        Ok(Some(SeatChange {
+            show_id,
+            version,
+            state: SeatState::Sold,
+            seats: changed,
+            hold_id: None,
+        }))
+    }
+}
