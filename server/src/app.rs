@@ -7,6 +7,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode};
 use axum::{middleware, Router};
 use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -15,22 +17,64 @@ use tower_http::trace::TraceLayer;
 use crate::config::Config;
 use crate::health::Backends;
 use crate::http::{self, ApiError};
+use crate::seats::{self, SeatChange, SeatLedger};
 
 /// What every handler can reach. Cheap to clone (everything inside is shared).
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
+    pub ledger: Arc<dyn SeatLedger>,
     pub backends: Backends,
 }
 
 impl AppState {
-    /// Connects every configured backing service.
+    /// Connects every configured backing service: the one place that picks each port's
+    /// implementation from the configuration.
     pub async fn connect(config: Config) -> anyhow::Result<Self> {
-        let backends = Backends::connect(&config).await?;
+        let ledger = seats::connect(&config).await?;
+        let backends = Backends::connect(&config, ledger.clone()).await?;
         Ok(Self {
             config: Arc::new(config),
+            ledger,
             backends,
         })
+    }
+}
+
+/// Background work of a serving instance; stopped with the server.
+struct Background {
+    stop: CancellationToken,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Background {
+    /// Starts the hold-expiry sweeper. Seat changes it produces go to the live feed once it
+    /// exists; until then they are logged.
+    fn start(state: &AppState) -> Self {
+        let stop = CancellationToken::new();
+        let (changes, mut released) = mpsc::channel::<SeatChange>(1024);
+        let sweeper = seats::spawn_sweeper(
+            state.ledger.clone(),
+            seats::SWEEP_INTERVAL,
+            changes,
+            stop.clone(),
+        );
+        let announcer = tokio::spawn(async move {
+            while let Some(change) = released.recv().await {
+                tracing::info!(show = %change.show_id, version = change.version, seats = change.seats.len(), "hold expired, seats released");
+            }
+        });
+        Self {
+            stop,
+            tasks: vec![sweeper, announcer],
+        }
+    }
+
+    async fn stop(self) {
+        self.stop.cancel();
+        for task in self.tasks {
+            let _ = task.await;
+        }
     }
 }
 
@@ -79,9 +123,12 @@ pub async fn serve_on(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(listener, router(state))
+    let background = Background::start(&state);
+    let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
-        .await?;
+        .await;
+    background.stop().await;
+    served?;
     tracing::info!("stopped");
     Ok(())
 }

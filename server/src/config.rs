@@ -19,6 +19,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Redis for the seat ledger and live fan-out; in-process when unset.
     pub redis_url: Option<String>,
+    /// Prefix of every Redis key, so several deployments can share one Redis.
+    pub redis_namespace: String,
     /// MongoDB for the store; the embedded store in `data_dir` when unset.
     pub mongodb_uri: Option<String>,
     pub mongodb_database: String,
@@ -69,6 +71,7 @@ struct FileConfig {
     bind: Option<String>,
     data_dir: Option<PathBuf>,
     redis_url: Option<String>,
+    redis_namespace: Option<String>,
     mongodb_uri: Option<String>,
     mongodb_database: Option<String>,
     kafka_brokers: Option<String>,
@@ -80,10 +83,11 @@ struct FileConfig {
 }
 
 /// Environment variable for each key.
-pub const ENV_VARS: [(&str, &str); 11] = [
+pub const ENV_VARS: [(&str, &str); 12] = [
     ("bind", "EVENTORY_BIND"),
     ("data_dir", "EVENTORY_DATA_DIR"),
     ("redis_url", "REDIS_URL"),
+    ("redis_namespace", "EVENTORY_REDIS_NAMESPACE"),
     ("mongodb_uri", "MONGODB_URI"),
     ("mongodb_database", "MONGODB_DATABASE"),
     ("kafka_brokers", "KAFKA_BROKERS"),
@@ -156,6 +160,19 @@ impl Config {
                     "must start with redis:// or rediss://",
                 ));
             }
+        }
+        let redis_namespace = var("redis_namespace")
+            .or(file.redis_namespace)
+            .unwrap_or_else(|| "eventory".to_owned());
+        if redis_namespace.is_empty()
+            || !redis_namespace
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':' | '.'))
+        {
+            return Err(invalid(
+                "redis_namespace",
+                "letters, digits and _ - : . only (no braces: they would break hash tags)",
+            ));
         }
         let mongodb_uri = var("mongodb_uri").or(file.mongodb_uri);
         if let Some(uri) = &mongodb_uri {
@@ -247,6 +264,7 @@ impl Config {
                 .or(file.data_dir)
                 .unwrap_or_else(|| PathBuf::from("eventory-data")),
             redis_url,
+            redis_namespace,
             mongodb_uri,
             mongodb_database,
             kafka_brokers,
@@ -362,6 +380,7 @@ mod tests {
             ("EVENTORY_BIND", "localhost", "bind"),
             ("REDIS_URL", "http://x", "redis_url"),
             ("MONGODB_URI", "mongo://x", "mongodb_uri"),
+            ("EVENTORY_REDIS_NAMESPACE", "a{b}", "redis_namespace"),
             ("MONGODB_DATABASE", "a.b", "mongodb_database"),
             ("KAFKA_BROKERS", "localhost", "kafka_brokers"),
             ("EVENTORY_HOLD_TTL_SECS", "abc", "hold_ttl_secs"),

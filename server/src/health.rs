@@ -6,25 +6,19 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use eventory_shared::api::{ReadyResponse, ServiceReport};
-use redis::aio::ConnectionManager;
+use std::sync::Arc;
 
 use crate::bus::kafka_conn::KafkaProbe;
 use crate::config::Config;
-use crate::seats::redis_conn;
+use crate::seats::SeatLedger;
 use crate::store::mongo_conn;
 
 /// The backing service of each port, as configured.
 #[derive(Clone)]
 pub struct Backends {
-    ledger: LedgerBackend,
+    ledger: Arc<dyn SeatLedger>,
     store: StoreBackend,
     bus: BusBackend,
-}
-
-#[derive(Clone)]
-enum LedgerBackend {
-    Redis(ConnectionManager),
-    InProcess,
 }
 
 #[derive(Clone)]
@@ -43,15 +37,7 @@ impl Backends {
     /// Connects to every configured service. Fails if a configured service cannot even be
     /// addressed (bad URL, Redis refusing the first connection), so a misconfigured server does
     /// not start; services that later go away show up in [`Backends::check`].
-    pub async fn connect(config: &Config) -> anyhow::Result<Self> {
-        let ledger = match &config.redis_url {
-            Some(url) => LedgerBackend::Redis(
-                redis_conn::connect(url)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("Redis at {url}: {e}"))?,
-            ),
-            None => LedgerBackend::InProcess,
-        };
+    pub async fn connect(config: &Config, ledger: Arc<dyn SeatLedger>) -> anyhow::Result<Self> {
         let store = match &config.mongodb_uri {
             Some(uri) => StoreBackend::Mongo(
                 mongo_conn::connect(uri, &config.mongodb_database)
@@ -90,12 +76,9 @@ impl Backends {
     }
 
     async fn check_ledger(&self) -> ServiceReport {
-        match &self.ledger {
-            LedgerBackend::Redis(conn) => {
-                let mut conn = conn.clone();
-                probe("redis", async move { redis_conn::ping(&mut conn).await }).await
-            }
-            LedgerBackend::InProcess => in_process("in-process"),
+        match self.ledger.backend() {
+            "in-process" => in_process("in-process"),
+            backend => probe(backend, self.ledger.ping()).await,
         }
     }
 

@@ -46,7 +46,10 @@ async fn kafka_returns_metadata() {
 #[tokio::test]
 async fn readiness_reports_every_cluster_service_up() {
     let config = common::cluster_config();
-    let backends = Backends::connect(&config).await.expect("connect");
+    let ledger = eventory_server::seats::connect(&config)
+        .await
+        .expect("ledger");
+    let backends = Backends::connect(&config, ledger).await.expect("connect");
     let report = backends.check().await;
     assert!(report.ready, "{report:#?}");
     let backend = |port: &str| report.services[port].backend.clone();
@@ -60,7 +63,10 @@ async fn readiness_reports_a_dead_service() {
     let mut config = common::cluster_config();
     // Nothing listens on port 1: the store must be reported down, not assumed up.
     config.mongodb_uri = Some("mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=500".into());
-    let backends = Backends::connect(&config)
+    let ledger = eventory_server::seats::connect(&config)
+        .await
+        .expect("ledger");
+    let backends = Backends::connect(&config, ledger)
         .await
         .expect("connect is lazy for MongoDB");
     let report = backends.check().await;

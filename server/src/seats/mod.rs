@@ -200,6 +200,26 @@ pub trait SeatLedger: Send + Sync + 'static {
     ) -> LedgerResult<Option<SeatChange>>;
 }
 
+/// How long [`FastRejectLedger`] trusts a "taken" answer.
+pub const FAST_REJECT_WINDOW: Duration = Duration::from_millis(250);
+/// How often the sweeper looks for expired holds (well under the 1 s promise).
+pub const SWEEP_INTERVAL: Duration = Duration::from_millis(250);
+
+/// The ledger the configuration asks for: Redis when `redis_url` is set, in-process otherwise;
+/// either way behind [`FastRejectLedger`].
+pub async fn connect(config: &crate::Config) -> anyhow::Result<std::sync::Arc<dyn SeatLedger>> {
+    Ok(match &config.redis_url {
+        Some(url) => std::sync::Arc::new(FastRejectLedger::new(
+            RedisLedger::connect(url, config.redis_namespace.clone()).await?,
+            FAST_REJECT_WINDOW,
+        )),
+        None => std::sync::Arc::new(FastRejectLedger::new(
+            MemoryLedger::new(),
+            FAST_REJECT_WINDOW,
+        )),
+    })
+}
+
 /// Checks a requested seat list: non-empty, no seat twice.
 pub(crate) fn check_seat_list(seats: &[SeatId]) -> LedgerResult<()> {
     let unique: std::collections::HashSet<&SeatId> = seats.iter().collect();
