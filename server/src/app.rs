@@ -14,6 +14,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::bus::{self, EventBus};
 use crate::config::Config;
 use crate::health::Backends;
 use crate::http::{self, ApiError};
@@ -24,6 +25,7 @@ use crate::seats::{self, SeatChange, SeatLedger};
 pub struct AppState {
     pub config: Arc<Config>,
     pub ledger: Arc<dyn SeatLedger>,
+    pub bus: Arc<dyn EventBus>,
     pub backends: Backends,
 }
 
@@ -32,10 +34,12 @@ impl AppState {
     /// implementation from the configuration.
     pub async fn connect(config: Config) -> anyhow::Result<Self> {
         let ledger = seats::connect(&config).await?;
-        let backends = Backends::connect(&config, ledger.clone()).await?;
+        let bus = bus::connect(&config).await?;
+        let backends = Backends::connect(&config, ledger.clone(), bus.clone()).await?;
         Ok(Self {
             config: Arc::new(config),
             ledger,
+            bus,
             backends,
         })
     }

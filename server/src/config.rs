@@ -26,6 +26,8 @@ pub struct Config {
     pub mongodb_database: String,
     /// Kafka bootstrap servers ("host:port,host:port") for the event bus; in-process when unset.
     pub kafka_brokers: Option<String>,
+    /// Prefix of every topic name, so several deployments (or test runs) can share one cluster.
+    pub kafka_topic_prefix: String,
     /// How long a hold lasts unless payment starts.
     pub hold_ttl: Duration,
     /// Most seats one hold may ask for.
@@ -75,6 +77,7 @@ struct FileConfig {
     mongodb_uri: Option<String>,
     mongodb_database: Option<String>,
     kafka_brokers: Option<String>,
+    kafka_topic_prefix: Option<String>,
     hold_ttl_secs: Option<u64>,
     max_seats_per_hold: Option<usize>,
     request_timeout_secs: Option<u64>,
@@ -83,7 +86,7 @@ struct FileConfig {
 }
 
 /// Environment variable for each key.
-pub const ENV_VARS: [(&str, &str); 12] = [
+pub const ENV_VARS: [(&str, &str); 13] = [
     ("bind", "EVENTORY_BIND"),
     ("data_dir", "EVENTORY_DATA_DIR"),
     ("redis_url", "REDIS_URL"),
@@ -91,6 +94,7 @@ pub const ENV_VARS: [(&str, &str); 12] = [
     ("mongodb_uri", "MONGODB_URI"),
     ("mongodb_database", "MONGODB_DATABASE"),
     ("kafka_brokers", "KAFKA_BROKERS"),
+    ("kafka_topic_prefix", "EVENTORY_KAFKA_TOPIC_PREFIX"),
     ("hold_ttl_secs", "EVENTORY_HOLD_TTL_SECS"),
     ("max_seats_per_hold", "EVENTORY_MAX_SEATS_PER_HOLD"),
     ("request_timeout_secs", "EVENTORY_REQUEST_TIMEOUT_SECS"),
@@ -207,6 +211,19 @@ impl Config {
             }
         }
 
+        let kafka_topic_prefix = var("kafka_topic_prefix")
+            .or(file.kafka_topic_prefix)
+            .unwrap_or_else(|| "eventory.".to_owned());
+        if !kafka_topic_prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        {
+            return Err(invalid(
+                "kafka_topic_prefix",
+                "letters, digits and _ - . only",
+            ));
+        }
+
         let hold_ttl_secs = number(
             var("hold_ttl_secs"),
             file.hold_ttl_secs,
@@ -268,6 +285,7 @@ impl Config {
             mongodb_uri,
             mongodb_database,
             kafka_brokers,
+            kafka_topic_prefix,
             hold_ttl: Duration::from_secs(hold_ttl_secs),
             max_seats_per_hold,
             request_timeout: Duration::from_secs(request_timeout_secs),

@@ -8,7 +8,7 @@ use std::time::Instant;
 use eventory_shared::api::{ReadyResponse, ServiceReport};
 use std::sync::Arc;
 
-use crate::bus::kafka_conn::KafkaProbe;
+use crate::bus::EventBus;
 use crate::config::Config;
 use crate::seats::SeatLedger;
 use crate::store::mongo_conn;
@@ -18,7 +18,7 @@ use crate::store::mongo_conn;
 pub struct Backends {
     ledger: Arc<dyn SeatLedger>,
     store: StoreBackend,
-    bus: BusBackend,
+    bus: Arc<dyn EventBus>,
 }
 
 #[derive(Clone)]
@@ -27,17 +27,15 @@ enum StoreBackend {
     Embedded(PathBuf),
 }
 
-#[derive(Clone)]
-enum BusBackend {
-    Kafka(KafkaProbe),
-    InProcess,
-}
-
 impl Backends {
     /// Connects to every configured service. Fails if a configured service cannot even be
     /// addressed (bad URL, Redis refusing the first connection), so a misconfigured server does
     /// not start; services that later go away show up in [`Backends::check`].
-    pub async fn connect(config: &Config, ledger: Arc<dyn SeatLedger>) -> anyhow::Result<Self> {
+    pub async fn connect(
+        config: &Config,
+        ledger: Arc<dyn SeatLedger>,
+        bus: Arc<dyn EventBus>,
+    ) -> anyhow::Result<Self> {
         let store = match &config.mongodb_uri {
             Some(uri) => StoreBackend::Mongo(
                 mongo_conn::connect(uri, &config.mongodb_database)
@@ -50,12 +48,6 @@ impl Backends {
                 })?;
                 StoreBackend::Embedded(config.data_dir.clone())
             }
-        };
-        let bus = match &config.kafka_brokers {
-            Some(brokers) => BusBackend::Kafka(
-                KafkaProbe::new(brokers).map_err(|e| anyhow::anyhow!("Kafka {brokers}: {e}"))?,
-            ),
-            None => BusBackend::InProcess,
         };
         Ok(Self { ledger, store, bus })
     }
@@ -101,20 +93,9 @@ impl Backends {
     }
 
     async fn check_bus(&self) -> ServiceReport {
-        match &self.bus {
-            BusBackend::Kafka(probe) => {
-                let started = Instant::now();
-                match probe.brokers().await {
-                    Ok(0) => report("kafka", false, "no broker in metadata".into()),
-                    Ok(n) => report(
-                        "kafka",
-                        true,
-                        format!("{n} broker(s), {} ms", started.elapsed().as_millis()),
-                    ),
-                    Err(e) => report("kafka", false, e.to_string()),
-                }
-            }
-            BusBackend::InProcess => in_process("in-process"),
+        match self.bus.backend() {
+            "in-process" => in_process("in-process"),
+            backend => probe(backend, self.bus.ping()).await,
         }
     }
 }

@@ -49,7 +49,10 @@ async fn readiness_reports_every_cluster_service_up() {
     let ledger = eventory_server::seats::connect(&config)
         .await
         .expect("ledger");
-    let backends = Backends::connect(&config, ledger).await.expect("connect");
+    let bus = eventory_server::bus::connect(&config).await.expect("bus");
+    let backends = Backends::connect(&config, ledger, bus)
+        .await
+        .expect("connect");
     let report = backends.check().await;
     assert!(report.ready, "{report:#?}");
     let backend = |port: &str| report.services[port].backend.clone();
@@ -66,7 +69,8 @@ async fn readiness_reports_a_dead_service() {
     let ledger = eventory_server::seats::connect(&config)
         .await
         .expect("ledger");
-    let backends = Backends::connect(&config, ledger)
+    let bus = eventory_server::bus::connect(&config).await.expect("bus");
+    let backends = Backends::connect(&config, ledger, bus)
         .await
         .expect("connect is lazy for MongoDB");
     let report = backends.check().await;

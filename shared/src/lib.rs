@@ -9,6 +9,7 @@
 pub mod api;
 pub mod booking;
 pub mod error;
+pub mod events;
 pub mod ids;
 pub mod live;
 pub mod money;

@@ -69,3 +69,12 @@ pub fn grid_seats(rows: u32, per_row: u16) -> Vec<eventory_shared::SeatId> {
         })
         .collect()
 }
+
+/// A Kafka event bus on the test broker, with topics of its own (a fresh prefix).
+pub async fn kafka_bus() -> eventory_server::bus::KafkaBus {
+    let brokers = cluster_config().kafka_brokers.expect("KAFKA_BROKERS");
+    let prefix = format!("eventory-test-{}.", uuid::Uuid::new_v4().simple());
+    eventory_server::bus::KafkaBus::connect(&brokers, &prefix)
+        .await
+        .expect("Kafka is reachable")
+}

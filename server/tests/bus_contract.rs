@@ -1,0 +1,197 @@
+//! The event bus contract: every test runs against BOTH implementations — Kafka (the real
+//! Kafka-protocol broker started by `.ci/run`) and the in-process bus.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use eventory_server::bus::{Delivery, EventBus, MemoryBus, Subscription};
+use eventory_shared::events::{DomainEvent, EventEnvelope, Topic};
+use eventory_shared::{BookingId, Currency, Money};
+use uuid::Uuid;
+
+type Bus = Arc<dyn EventBus>;
+
+macro_rules! contract {
+    ($($case:ident),* $(,)?) => {
+        mod kafka_bus {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let bus: super::Bus = std::sync::Arc::new(super::common::kafka_bus().await);
+                    super::$case(bus).await;
+                }
+            )*
+        }
+        mod memory_bus {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let bus: super::Bus = std::sync::Arc::new(super::MemoryBus::new());
+                    super::$case(bus).await;
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    events_reach_a_group_in_order_per_booking,
+    every_group_sees_every_event,
+    uncommitted_events_are_redelivered_to_the_next_consumer,
+    unreadable_payloads_are_delivered_as_errors,
+    a_waiting_consumer_gets_events_published_later,
+);
+
+fn payment_failed(booking: BookingId, n: u32) -> EventEnvelope {
+    EventEnvelope::new(
+        Uuid::new_v4(),
+        chrono::Utc::now(),
+        DomainEvent::PaymentFailed {
+            booking_id: booking,
+            reason: format!("attempt {n}"),
+        },
+    )
+}
+
+fn refunded(booking: BookingId) -> EventEnvelope {
+    EventEnvelope::new(
+        Uuid::new_v4(),
+        chrono::Utc::now(),
+        DomainEvent::PaymentRefunded {
+            booking_id: booking,
+            payment_id: Uuid::new_v4(),
+            amount: Money::new(1250, Currency::EUR),
+        },
+    )
+}
+
+async fn next(sub: &mut Box<dyn Subscription>) -> Delivery {
+    tokio::time::timeout(Duration::from_secs(30), sub.next())
+        .await
+        .expect("an event within 30 s")
+        .expect("bus works")
+}
+
+fn group() -> String {
+    format!("group-{}", Uuid::new_v4().simple())
+}
+
+async fn events_reach_a_group_in_order_per_booking(bus: Bus) {
+    let (a, b) = (
+        BookingId::from_uuid(Uuid::new_v4()),
+        BookingId::from_uuid(Uuid::new_v4()),
+    );
+    let mut sent = Vec::new();
+    for n in 0..5 {
+        for booking in [a, b] {
+            let event = payment_failed(booking, n);
+            bus.publish(&event).await.unwrap();
+            sent.push(event);
+        }
+    }
+    let mut sub = bus.subscribe(&group(), &[Topic::Payments]).await.unwrap();
+    let mut seen: HashMap<String, Vec<EventEnvelope>> = HashMap::new();
+    for _ in 0..sent.len() {
+        let delivery = next(&mut sub).await;
+        assert_eq!(delivery.topic, Topic::Payments);
+        let envelope = delivery.envelope.clone().expect("readable");
+        assert_eq!(delivery.key, envelope.key(), "keyed by booking");
+        seen.entry(delivery.key.clone()).or_default().push(envelope);
+        sub.commit(&delivery).await.unwrap();
+    }
+    for booking in [a, b] {
+        let expected: Vec<EventEnvelope> = sent
+            .iter()
+            .filter(|e| e.event.booking_id() == booking)
+            .cloned()
+            .collect();
+        assert_eq!(
+            seen[&booking.to_string()],
+            expected,
+            "one booking's events stay in order"
+        );
+    }
+}
+
+async fn every_group_sees_every_event(bus: Bus) {
+    let booking = BookingId::from_uuid(Uuid::new_v4());
+    let events = [payment_failed(booking, 1), refunded(booking)];
+    for e in &events {
+        bus.publish(e).await.unwrap();
+    }
+    for g in [group(), group()] {
+        let mut sub = bus.subscribe(&g, &[Topic::Payments]).await.unwrap();
+        for expected in &events {
+            let delivery = next(&mut sub).await;
+            assert_eq!(delivery.envelope.as_ref().unwrap(), expected);
+            sub.commit(&delivery).await.unwrap();
+        }
+    }
+}
+
+async fn uncommitted_events_are_redelivered_to_the_next_consumer(bus: Bus) {
+    let booking = BookingId::from_uuid(Uuid::new_v4());
+    let events: Vec<EventEnvelope> = (0..3).map(|n| payment_failed(booking, n)).collect();
+    for e in &events {
+        bus.publish(e).await.unwrap();
+    }
+    let g = group();
+    {
+        let mut first = bus.subscribe(&g, &[Topic::Payments]).await.unwrap();
+        let d0 = next(&mut first).await;
+        let _d1 = next(&mut first).await;
+        let _d2 = next(&mut first).await;
+        assert_eq!(d0.envelope.as_ref().unwrap(), &events[0]);
+        // Only the first event's effects became durable before this consumer died.
+        first.commit(&d0).await.unwrap();
+    }
+    let mut second = bus.subscribe(&g, &[Topic::Payments]).await.unwrap();
+    let d1 = next(&mut second).await;
+    assert_eq!(
+        d1.envelope.as_ref().unwrap(),
+        &events[1],
+        "resumes after the last commit"
+    );
+    let d2 = next(&mut second).await;
+    assert_eq!(d2.envelope.as_ref().unwrap(), &events[2]);
+}
+
+async fn unreadable_payloads_are_delivered_as_errors(bus: Bus) {
+    bus.publish_raw(Topic::DeadLetter, "k", b"{not json")
+        .await
+        .unwrap();
+    let future = EventEnvelope {
+        schema_version: 99,
+        ..refunded(BookingId::from_uuid(Uuid::new_v4()))
+    };
+    bus.publish_raw(
+        Topic::DeadLetter,
+        "k",
+        &serde_json::to_vec(&future).unwrap(),
+    )
+    .await
+    .unwrap();
+    let mut sub = bus.subscribe(&group(), &[Topic::DeadLetter]).await.unwrap();
+    let garbage = next(&mut sub).await;
+    assert!(garbage.envelope.is_err());
+    assert_eq!(garbage.payload, b"{not json");
+    let unknown_version = next(&mut sub).await;
+    let err = unknown_version.envelope.unwrap_err();
+    assert!(err.contains("schema version"), "{err}");
+}
+
+async fn a_waiting_consumer_gets_events_published_later(bus: Bus) {
+    let mut sub = bus
+        .subscribe(&group(), &[Topic::Bookings, Topic::Payments])
+        .await
+        .unwrap();
+    let waiter = tokio::spawn(async move { next(&mut sub).await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let event = refunded(BookingId::from_uuid(Uuid::new_v4()));
+    bus.publish(&event).await.unwrap();
+    let delivery = waiter.await.unwrap();
+    assert_eq!(delivery.envelope.unwrap(), event);
+}
