@@ -10,6 +10,7 @@ pub mod config;
 pub mod health;
 pub mod http;
 pub mod loadtest;
+pub mod payments;
 pub mod seats;
 pub mod store;
 pub mod telemetry;

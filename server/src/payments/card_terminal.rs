@@ -1,0 +1,167 @@
+//! A simulated card terminal: configurable latency and decline rate, deterministic per booking
+//! (the same booking always gets the same answer), idempotent per booking.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use eventory_shared::{BookingId, Money};
+use uuid::Uuid;
+
+use super::{ChargeOutcome, ChargeRequest, GatewayError, PaymentGateway};
+
+/// The simulated card terminal.
+pub struct SimulatedCardTerminal {
+    latency: Duration,
+    /// Share of bookings declined, 0.0..=1.0.
+    decline_rate: f64,
+    seed: u64,
+    answers: Mutex<HashMap<BookingId, ChargeOutcome>>,
+    refunded: Mutex<HashSet<Uuid>>,
+}
+
+impl SimulatedCardTerminal {
+    pub fn new(latency: Duration, decline_rate: f64, seed: u64) -> Self {
+        Self {
+            latency,
+            decline_rate: decline_rate.clamp(0.0, 1.0),
+            seed,
+            answers: Mutex::new(HashMap::new()),
+            refunded: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// How many bookings were actually charged (approved), for tests and audits.
+    pub fn charges_made(&self) -> usize {
+        self.answers
+            .lock()
+            .expect("terminal lock")
+            .values()
+            .filter(|a| matches!(a, ChargeOutcome::Approved { .. }))
+            .count()
+    }
+
+    /// How many payments were refunded.
+    pub fn refunds_made(&self) -> usize {
+        self.refunded.lock().expect("terminal lock").len()
+    }
+
+    fn declines(&self, booking: BookingId) -> bool {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (self.seed, booking).hash(&mut hasher);
+        (hasher.finish() % 10_000) < (self.decline_rate * 10_000.0) as u64
+    }
+}
+
+#[async_trait]
+impl PaymentGateway for SimulatedCardTerminal {
+    async fn charge(&self, request: &ChargeRequest) -> Result<ChargeOutcome, GatewayError> {
+        if let Some(answer) = self
+            .answers
+            .lock()
+            .expect("terminal lock")
+            .get(&request.booking_id)
+        {
+            return Ok(answer.clone());
+        }
+        if !self.latency.is_zero() {
+            // Even a zero sleep waits for the next timer tick; skip it.
+            tokio::time::sleep(self.latency).await;
+        }
+        let outcome = if request.amount.is_negative() {
+            ChargeOutcome::Declined {
+                reason: "negative amount".into(),
+            }
+        } else if self.declines(request.booking_id) {
+            ChargeOutcome::Declined {
+                reason: "card declined by issuer".into(),
+            }
+        } else {
+            ChargeOutcome::Approved {
+                payment_id: Uuid::new_v4(),
+                change_due: None,
+            }
+        };
+        // Two concurrent charges for one booking: the first answer recorded wins.
+        Ok(self
+            .answers
+            .lock()
+            .expect("terminal lock")
+            .entry(request.booking_id)
+            .or_insert(outcome)
+            .clone())
+    }
+
+    async fn refund(&self, payment_id: Uuid, _amount: Money) -> Result<(), GatewayError> {
+        self.refunded
+            .lock()
+            .expect("terminal lock")
+            .insert(payment_id);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use eventory_shared::{Currency, PaymentMethod};
+
+    fn charge(booking: BookingId) -> ChargeRequest {
+        ChargeRequest {
+            booking_id: booking,
+            amount: Money::new(1000, Currency::EUR),
+            method: PaymentMethod::Card,
+            cash_tendered: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_booking_is_charged_once_however_often_it_asks() {
+        let terminal = SimulatedCardTerminal::new(Duration::ZERO, 0.0, 1);
+        let booking = BookingId::from_uuid(Uuid::new_v4());
+        let first = terminal.charge(&charge(booking)).await.unwrap();
+        let again = terminal.charge(&charge(booking)).await.unwrap();
+        assert_eq!(first, again);
+        assert_eq!(terminal.charges_made(), 1);
+    }
+
+    #[tokio::test]
+    async fn decline_rate_is_deterministic_and_roughly_right() {
+        let terminal = SimulatedCardTerminal::new(Duration::ZERO, 0.25, 7);
+        let twin = SimulatedCardTerminal::new(Duration::ZERO, 0.25, 7);
+        let mut declined = 0;
+        for n in 0..2000u128 {
+            let booking = BookingId::from_uuid(Uuid::from_u128(n));
+            let a = terminal.charge(&charge(booking)).await.unwrap();
+            let b = twin.charge(&charge(booking)).await.unwrap();
+            assert_eq!(
+                matches!(a, ChargeOutcome::Declined { .. }),
+                matches!(b, ChargeOutcome::Declined { .. })
+            );
+            declined += usize::from(matches!(a, ChargeOutcome::Declined { .. }));
+        }
+        assert!(
+            (400..600).contains(&declined),
+            "{declined} of 2000 declined at 25%"
+        );
+    }
+
+    #[tokio::test]
+    async fn extremes_always_or_never_decline() {
+        let never = SimulatedCardTerminal::new(Duration::ZERO, 0.0, 1);
+        let always = SimulatedCardTerminal::new(Duration::ZERO, 1.0, 1);
+        for _ in 0..50 {
+            let booking = BookingId::from_uuid(Uuid::new_v4());
+            assert!(matches!(
+                never.charge(&charge(booking)).await.unwrap(),
+                ChargeOutcome::Approved { .. }
+            ));
+            assert!(matches!(
+                always.charge(&charge(booking)).await.unwrap(),
+                ChargeOutcome::Declined { .. }
+            ));
+        }
+    }
+}
