@@ -9,6 +9,7 @@ pub mod bus;
 pub mod config;
 pub mod health;
 pub mod http;
+pub mod live;
 pub mod loadtest;
 pub mod payments;
 pub mod seats;

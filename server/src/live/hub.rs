@@ -1,0 +1,85 @@
+//! `Hub`: the rooms of this instance, one per show with at least one subscriber.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use eventory_shared::ShowId;
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+use super::SeatFeed;
+use crate::seats::SeatChange;
+
+/// Changes buffered per room; a session further behind than this is a slow consumer.
+pub const ROOM_CAPACITY: usize = 256;
+
+/// Per-show rooms fed from the instance's [`SeatFeed`].
+#[derive(Clone)]
+pub struct Hub {
+    rooms: Arc<Mutex<HashMap<ShowId, broadcast::Sender<Arc<SeatChange>>>>>,
+    /// Told when the dispatcher itself fell behind the feed: every session must re-sync.
+    resync: broadcast::Sender<()>,
+}
+
+impl Hub {
+    /// Starts the dispatcher that moves the feed's changes into rooms, until `stop`.
+    pub fn start(feed: &SeatFeed, stop: CancellationToken) -> Self {
+        let hub = Self {
+            rooms: Arc::new(Mutex::new(HashMap::new())),
+            resync: broadcast::channel(4).0,
+        };
+        let mut changes = feed.subscribe();
+        let dispatcher = hub.clone();
+        tokio::spawn(async move {
+            loop {
+                let change = tokio::select! {
+                    () = stop.cancelled() => return,
+                    change = changes.recv() => change,
+                };
+                match change {
+                    Ok(change) => dispatcher.dispatch(change),
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::warn!(missed = n, "live dispatcher fell behind; sessions re-sync");
+                        let _ = dispatcher.resync.send(());
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        });
+        hub
+    }
+
+    fn dispatch(&self, change: Arc<SeatChange>) {
+        let mut rooms = self.rooms.lock().expect("rooms lock");
+        if let Some(room) = rooms.get(&change.show_id) {
+            if room.send(change.clone()).is_err() {
+                // Nobody listens any more: drop the room.
+                rooms.remove(&change.show_id);
+            }
+        }
+    }
+
+    /// Joins a show's room: changes of that show from now on.
+    pub fn join(&self, show: ShowId) -> broadcast::Receiver<Arc<SeatChange>> {
+        self.rooms
+            .lock()
+            .expect("rooms lock")
+            .entry(show)
+            .or_insert_with(|| broadcast::channel(ROOM_CAPACITY).0)
+            .subscribe()
+    }
+
+    /// Told when every session must re-sync (the dispatcher lost changes).
+    pub fn resyncs(&self) -> broadcast::Receiver<()> {
+        self.resync.subscribe()
+    }
+
+    /// Subscribers of a show's room on this instance.
+    pub fn subscribers(&self, show: ShowId) -> usize {
+        self.rooms
+            .lock()
+            .expect("rooms lock")
+            .get(&show)
+            .map_or(0, broadcast::Sender::receiver_count)
+    }
+}

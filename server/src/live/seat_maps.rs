@@ -1,0 +1,74 @@
+//! The production [`SeatMaps`]: the layout of the show's venue (from the store) plus the seat
+//! states and version (from the ledger).
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use async_trait::async_trait;
+use eventory_shared::{SeatMap, ShowId, VenueLayout};
+
+use super::SeatMaps;
+use crate::seats::SeatLedger;
+
+/// Where a show's venue layout comes from.
+#[async_trait]
+pub trait LayoutSource: Send + Sync + 'static {
+    async fn layout(&self, show: ShowId) -> anyhow::Result<Option<VenueLayout>>;
+}
+
+/// Seat maps from a layout source and the ledger. Layouts are cached: they change only by an
+/// admin edit, which calls [`LedgerSeatMaps::forget`].
+pub struct LedgerSeatMaps {
+    ledger: Arc<dyn SeatLedger>,
+    layouts: Arc<dyn LayoutSource>,
+    cache: RwLock<HashMap<ShowId, Arc<VenueLayout>>>,
+}
+
+impl LedgerSeatMaps {
+    pub fn new(ledger: Arc<dyn SeatLedger>, layouts: Arc<dyn LayoutSource>) -> Self {
+        Self {
+            ledger,
+            layouts,
+            cache: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// Drops a cached layout (after a layout edit).
+    pub fn forget(&self, show: ShowId) {
+        self.cache.write().expect("layout cache").remove(&show);
+    }
+
+    async fn layout(&self, show: ShowId) -> anyhow::Result<Option<Arc<VenueLayout>>> {
+        if let Some(layout) = self.cache.read().expect("layout cache").get(&show) {
+            return Ok(Some(layout.clone()));
+        }
+        let Some(layout) = self.layouts.layout(show).await? else {
+            return Ok(None);
+        };
+        let layout = Arc::new(layout);
+        self.cache
+            .write()
+            .expect("layout cache")
+            .insert(show, layout.clone());
+        Ok(Some(layout))
+    }
+}
+
+#[async_trait]
+impl SeatMaps for LedgerSeatMaps {
+    async fn seat_map(&self, show: ShowId) -> anyhow::Result<Option<SeatMap>> {
+        let Some(layout) = self.layout(show).await? else {
+            return Ok(None);
+        };
+        // A show the ledger does not know (not yet registered, or lost with Redis) is an
+        // error, never an empty map: only the rebuild, which restores sold seats from the store
+        // first, may register it.
+        let snapshot = self.ledger.snapshot(show).await?;
+        Ok(Some(SeatMap {
+            show_id: show,
+            version: snapshot.version,
+            layout: (*layout).clone(),
+            states: snapshot.seats,
+        }))
+    }
+}

@@ -1,0 +1,210 @@
+//! One websocket connection of the live seat-map protocol.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use eventory_shared::live::{ClientMessage, ServerMessage};
+use eventory_shared::{ErrorCode, ShowId, Version};
+use futures::stream::{SelectAll, StreamExt};
+use futures::SinkExt;
+use tokio::sync::broadcast;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use tokio_stream::wrappers::BroadcastStream;
+
+use super::{Hub, SeatMaps, CLOSE_NO_HEARTBEAT, CLOSE_SLOW_CONSUMER};
+use crate::seats::SeatChange;
+
+/// How often the server pings; a client that has not answered two pings is dropped.
+pub const PING_EVERY: Duration = Duration::from_secs(15);
+/// A send that takes longer than this means the client is not reading: drop it.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(5);
+/// Most shows one connection may follow at once.
+pub const MAX_SHOWS_PER_SESSION: usize = 16;
+
+type RoomStream = futures::stream::Map<
+    BroadcastStream<Arc<SeatChange>>,
+    Box<dyn FnMut(Result<Arc<SeatChange>, BroadcastStreamRecvError>) -> (ShowId, RoomEvent) + Send>,
+>;
+
+enum RoomEvent {
+    Change(Arc<SeatChange>),
+    Lagged,
+}
+
+enum Closing {
+    Normal,
+    With(u16, &'static str),
+}
+
+/// Serves one connection until the client leaves, stops answering, or falls behind.
+pub async fn run(socket: WebSocket, hub: Hub, maps: Arc<dyn SeatMaps>) {
+    let (mut sink, mut stream) = socket.split();
+    let mut rooms: SelectAll<RoomStream> = SelectAll::new();
+    let mut joined: HashMap<ShowId, Version> = HashMap::new();
+    // Rooms already streaming into `rooms` (a show left and joined again reuses its stream).
+    let mut streaming: std::collections::HashSet<ShowId> = std::collections::HashSet::new();
+    let mut resyncs = hub.resyncs();
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    let mut unanswered_pings = 0u8;
+
+    let closing = loop {
+        let outgoing: Vec<ServerMessage> = tokio::select! {
+            incoming = stream.next() => match incoming {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break Closing::Normal,
+                Some(Ok(Message::Pong(_))) => { unanswered_pings = 0; continue }
+                Some(Ok(Message::Ping(_))) | Some(Ok(Message::Binary(_))) => continue,
+                Some(Ok(Message::Text(text))) => {
+                    match serde_json::from_str::<ClientMessage>(&text) {
+                        Ok(ClientMessage::JoinShow { show_id }) => {
+                            if !joined.contains_key(&show_id) && joined.len() >= MAX_SHOWS_PER_SESSION {
+                                vec![error(ErrorCode::ValidationFailed, format!("follow at most {MAX_SHOWS_PER_SESSION} shows at once"))]
+                            } else {
+                                // Join the room before taking the snapshot: a change between the
+                                // two is then either in the snapshot or delivered after it.
+                                if streaming.insert(show_id) {
+                                    rooms.push(room_stream(show_id, hub.join(show_id)));
+                                }
+                                match snapshot(&*maps, show_id).await {
+                                    Ok((version, message)) => {
+                                        joined.insert(show_id, version);
+                                        vec![message]
+                                    }
+                                    Err(message) => {
+                                        joined.remove(&show_id);
+                                        vec![message]
+                                    }
+                                }
+                            }
+                        }
+                        Ok(ClientMessage::LeaveShow { show_id }) => {
+                            // The room's stream stays (reused on a re-join); its changes are
+                            // filtered out while the show is not joined.
+                            joined.remove(&show_id);
+                            continue;
+                        }
+                        Err(e) => vec![error(ErrorCode::BadRequest, format!("unreadable message: {e}"))],
+                    }
+                }
+            },
+            Some((show, event)) = rooms.next(), if !rooms.is_empty() => {
+                let Some(last) = joined.get(&show).copied() else { continue };
+                match event {
+                    RoomEvent::Lagged => break Closing::With(CLOSE_SLOW_CONSUMER, "too slow: reconnect and re-sync"),
+                    RoomEvent::Change(change) if change.version <= last => continue, // already in the snapshot
+                    RoomEvent::Change(change) if change.version == last + 1 => {
+                        joined.insert(show, change.version);
+                        vec![change.to_message()]
+                    }
+                    RoomEvent::Change(_) => {
+                        // A gap: some change never reached this instance. Re-sync.
+                        match snapshot(&*maps, show).await {
+                            Ok((version, message)) => {
+                                joined.insert(show, version);
+                                vec![message]
+                            }
+                            Err(message) => vec![message],
+                        }
+                    }
+                }
+            }
+            resync = resyncs.recv() => {
+                if matches!(resync, Err(broadcast::error::RecvError::Closed)) { break Closing::Normal; }
+                let mut messages = Vec::new();
+                for show in joined.keys().copied().collect::<Vec<_>>() {
+                    match snapshot(&*maps, show).await {
+                        Ok((version, message)) => { joined.insert(show, version); messages.push(message); }
+                        Err(message) => messages.push(message),
+                    }
+                }
+                messages
+            }
+            _ = ping.tick() => {
+                if unanswered_pings >= 2 {
+                    break Closing::With(CLOSE_NO_HEARTBEAT, "no answer to ping");
+                }
+                unanswered_pings += 1;
+                if send(&mut sink, Message::Ping(Vec::new().into())).await.is_err() {
+                    break Closing::Normal;
+                }
+                continue;
+            }
+        };
+        let mut failed = None;
+        for message in outgoing {
+            let text = match serde_json::to_string(&message) {
+                Ok(text) => text,
+                Err(e) => {
+                    tracing::error!("cannot encode live message: {e}");
+                    continue;
+                }
+            };
+            if let Err(slow) = send(&mut sink, Message::Text(text.into())).await {
+                failed = Some(slow);
+                break;
+            }
+        }
+        if let Some(closing) = failed {
+            break closing;
+        }
+    };
+    if let Closing::With(code, reason) = closing {
+        let frame = CloseFrame {
+            code,
+            reason: reason.into(),
+        };
+        let _ = tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+    }
+}
+
+fn room_stream(show: ShowId, receiver: broadcast::Receiver<Arc<SeatChange>>) -> RoomStream {
+    BroadcastStream::new(receiver).map(Box::new(move |item| {
+        (
+            show,
+            match item {
+                Ok(change) => RoomEvent::Change(change),
+                Err(BroadcastStreamRecvError::Lagged(_)) => RoomEvent::Lagged,
+            },
+        )
+    }))
+}
+
+async fn send<S>(sink: &mut S, message: Message) -> Result<(), Closing>
+where
+    S: futures::Sink<Message> + Unpin,
+{
+    match tokio::time::timeout(SEND_TIMEOUT, sink.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(Closing::Normal),
+        Err(_) => Err(Closing::With(
+            CLOSE_SLOW_CONSUMER,
+            "too slow: reconnect and re-sync",
+        )),
+    }
+}
+
+async fn snapshot(
+    maps: &dyn SeatMaps,
+    show: ShowId,
+) -> Result<(Version, ServerMessage), ServerMessage> {
+    match maps.seat_map(show).await {
+        Ok(Some(seat_map)) => Ok((
+            seat_map.version,
+            ServerMessage::InitialSeatStatus { seat_map },
+        )),
+        Ok(None) => Err(error(ErrorCode::NotFound, format!("no show {show}"))),
+        Err(e) => {
+            tracing::warn!(%show, "cannot build seat map: {e:#}");
+            Err(error(
+                ErrorCode::ServiceUnavailable,
+                "seat map unavailable, try again".into(),
+            ))
+        }
+    }
+}
+
+fn error(code: ErrorCode, message: String) -> ServerMessage {
+    ServerMessage::Error { code, message }
+}
