@@ -14,6 +14,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::tokens::TokenKeys;
 use crate::bus::{self, EventBus};
 use crate::config::Config;
 use crate::health::Backends;
@@ -26,6 +27,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub ledger: Arc<dyn SeatLedger>,
     pub bus: Arc<dyn EventBus>,
+    pub tokens: TokenKeys,
     pub backends: Backends,
 }
 
@@ -36,10 +38,18 @@ impl AppState {
         let ledger = seats::connect(&config).await?;
         let bus = bus::connect(&config).await?;
         let backends = Backends::connect(&config, ledger.clone(), bus.clone()).await?;
+        let tokens = match &config.jwt_secret {
+            Some(secret) => TokenKeys::new(secret.as_bytes(), config.access_token_ttl),
+            None => {
+                tracing::warn!("no EVENTORY_JWT_SECRET: signing tokens with a random key; sign-ins end with this process");
+                TokenKeys::ephemeral(config.access_token_ttl)
+            }
+        };
         Ok(Self {
             config: Arc::new(config),
             ledger,
             bus,
+            tokens,
             backends,
         })
     }

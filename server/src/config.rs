@@ -37,6 +37,11 @@ pub struct Config {
     /// Larger request bodies are answered 413.
     pub body_limit_bytes: usize,
     pub log_format: LogFormat,
+    /// Secret signing access tokens; every instance must share it. Unset: a random one per
+    /// process (single node only; sign-ins do not survive a restart).
+    pub jwt_secret: Option<String>,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
 }
 
 /// How logs are written.
@@ -83,10 +88,13 @@ struct FileConfig {
     request_timeout_secs: Option<u64>,
     body_limit_bytes: Option<usize>,
     log_format: Option<String>,
+    jwt_secret: Option<String>,
+    access_token_ttl_secs: Option<u64>,
+    refresh_token_ttl_secs: Option<u64>,
 }
 
 /// Environment variable for each key.
-pub const ENV_VARS: [(&str, &str); 13] = [
+pub const ENV_VARS: [(&str, &str); 16] = [
     ("bind", "EVENTORY_BIND"),
     ("data_dir", "EVENTORY_DATA_DIR"),
     ("redis_url", "REDIS_URL"),
@@ -100,6 +108,9 @@ pub const ENV_VARS: [(&str, &str); 13] = [
     ("request_timeout_secs", "EVENTORY_REQUEST_TIMEOUT_SECS"),
     ("body_limit_bytes", "EVENTORY_BODY_LIMIT_BYTES"),
     ("log_format", "EVENTORY_LOG_FORMAT"),
+    ("jwt_secret", "EVENTORY_JWT_SECRET"),
+    ("access_token_ttl_secs", "EVENTORY_ACCESS_TOKEN_TTL_SECS"),
+    ("refresh_token_ttl_secs", "EVENTORY_REFRESH_TOKEN_TTL_SECS"),
 ];
 
 /// Environment variable naming an optional TOML file.
@@ -274,6 +285,43 @@ impl Config {
             }
         };
 
+        let jwt_secret = var("jwt_secret").or(file.jwt_secret);
+        if let Some(secret) = &jwt_secret {
+            if secret.len() < 32 {
+                return Err(invalid("jwt_secret", "must be at least 32 characters"));
+            }
+        } else if redis_url.is_some() {
+            // Several instances behind a load balancer must verify each other's tokens.
+            return Err(invalid(
+                "jwt_secret",
+                "must be set when REDIS_URL is (several instances share it)",
+            ));
+        }
+        let access_token_ttl_secs = number(
+            var("access_token_ttl_secs"),
+            file.access_token_ttl_secs,
+            900,
+            "access_token_ttl_secs",
+        )?;
+        if !(30..=86_400).contains(&access_token_ttl_secs) {
+            return Err(invalid(
+                "access_token_ttl_secs",
+                "must be between 30 and 86400",
+            ));
+        }
+        let refresh_token_ttl_secs = number(
+            var("refresh_token_ttl_secs"),
+            file.refresh_token_ttl_secs,
+            30 * 86_400,
+            "refresh_token_ttl_secs",
+        )?;
+        if !(300..=365 * 86_400).contains(&refresh_token_ttl_secs) {
+            return Err(invalid(
+                "refresh_token_ttl_secs",
+                "must be between 300 and 31536000",
+            ));
+        }
+
         Ok(Config {
             bind,
             data_dir: var("data_dir")
@@ -291,6 +339,9 @@ impl Config {
             request_timeout: Duration::from_secs(request_timeout_secs),
             body_limit_bytes,
             log_format,
+            jwt_secret,
+            access_token_ttl: Duration::from_secs(access_token_ttl_secs),
+            refresh_token_ttl: Duration::from_secs(refresh_token_ttl_secs),
         })
     }
 
@@ -379,6 +430,7 @@ mod tests {
             env(&[
                 ("REDIS_URL", "redis://env:6379"),
                 ("EVENTORY_HOLD_TTL_SECS", ""),
+                ("EVENTORY_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
             ]),
         )
         .unwrap();
@@ -406,6 +458,7 @@ mod tests {
             ("EVENTORY_MAX_SEATS_PER_HOLD", "1000", "max_seats_per_hold"),
             ("EVENTORY_BODY_LIMIT_BYTES", "10", "body_limit_bytes"),
             ("EVENTORY_LOG_FORMAT", "xml", "log_format"),
+            ("EVENTORY_JWT_SECRET", "short", "jwt_secret"),
         ] {
             let err = Config::from_sources(None, env(&[(var, value)])).unwrap_err();
             assert!(
@@ -413,6 +466,21 @@ mod tests {
                 "{var}={value}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn a_cluster_needs_a_shared_token_secret() {
+        let err = Config::from_sources(None, env(&[("REDIS_URL", "redis://x:6379")])).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ConfigError::Invalid {
+                    key: "jwt_secret",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! as the one place that wires ports to implementations.
 
 pub mod app;
+pub mod auth;
 pub mod bus;
 pub mod config;
 pub mod health;

@@ -19,6 +19,7 @@ pub fn cluster_config() -> Config {
             "MONGODB_URI" => Some(DEFAULT_MONGODB_URI),
             "KAFKA_BROKERS" => Some(DEFAULT_KAFKA_BROKERS),
             "MONGODB_DATABASE" => Some("eventory_test"),
+            "EVENTORY_JWT_SECRET" => Some("test-secret-test-secret-test-secret!"),
             "EVENTORY_BIND" => Some("127.0.0.1:0"),
             _ => None,
         };
