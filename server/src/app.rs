@@ -19,7 +19,8 @@ use crate::bus::{self, EventBus};
 use crate::config::Config;
 use crate::health::Backends;
 use crate::http::{self, ApiError};
-use crate::seats::{self, SeatChange, SeatLedger};
+use crate::live::{Hub, SeatFeed};
+use crate::seats::{self, HoldDesk, SeatChange, SeatLedger};
 
 /// What every handler can reach. Cheap to clone (everything inside is shared).
 #[derive(Clone)]
@@ -28,7 +29,12 @@ pub struct AppState {
     pub ledger: Arc<dyn SeatLedger>,
     pub bus: Arc<dyn EventBus>,
     pub tokens: TokenKeys,
+    pub feed: SeatFeed,
+    pub hub: Hub,
+    pub holds: HoldDesk,
     pub backends: Backends,
+    /// Cancelled when the server stops: background tasks end with it.
+    pub shutdown: CancellationToken,
 }
 
 impl AppState {
@@ -45,12 +51,28 @@ impl AppState {
                 TokenKeys::ephemeral(config.access_token_ttl)
             }
         };
+        let shutdown = CancellationToken::new();
+        let feed = match &config.redis_url {
+            Some(url) => SeatFeed::redis(url, &config.redis_namespace, shutdown.clone()).await?,
+            None => SeatFeed::in_process(),
+        };
+        let hub = Hub::start(&feed, shutdown.clone());
+        let holds = HoldDesk::new(
+            ledger.clone(),
+            feed.clone(),
+            config.max_seats_per_hold,
+            config.hold_ttl,
+        );
         Ok(Self {
             config: Arc::new(config),
             ledger,
             bus,
             tokens,
+            feed,
+            hub,
+            holds,
             backends,
+            shutdown,
         })
     }
 }
@@ -62,10 +84,9 @@ struct Background {
 }
 
 impl Background {
-    /// Starts the hold-expiry sweeper. Seat changes it produces go to the live feed once it
-    /// exists; until then they are logged.
+    /// Starts the hold-expiry sweeper; the releases it makes go out on the live feed.
     fn start(state: &AppState) -> Self {
-        let stop = CancellationToken::new();
+        let stop = state.shutdown.clone();
         let (changes, mut released) = mpsc::channel::<SeatChange>(1024);
         let sweeper = seats::spawn_sweeper(
             state.ledger.clone(),
@@ -73,9 +94,11 @@ impl Background {
             changes,
             stop.clone(),
         );
+        let feed = state.feed.clone();
         let announcer = tokio::spawn(async move {
             while let Some(change) = released.recv().await {
-                tracing::info!(show = %change.show_id, version = change.version, seats = change.seats.len(), "hold expired, seats released");
+                tracing::debug!(show = %change.show_id, version = change.version, seats = change.seats.len(), "hold expired, seats released");
+                feed.publish(change).await;
             }
         });
         Self {
@@ -99,6 +122,7 @@ pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
     Router::new()
         .merge(http::health::router())
+        .merge(http::holds::router())
         .fallback(|| async { ApiError::NotFound("no such resource".into()) })
         .with_state(state)
         .layer(

@@ -3,43 +3,9 @@
 
 mod common;
 
-use eventory_server::app::{self, AppState};
+use common::TestServer;
 use eventory_shared::api::{HealthResponse, ReadyResponse};
 use eventory_shared::{ApiErrorBody, ErrorCode};
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-
-struct TestServer {
-    base: String,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
-
-impl TestServer {
-    async fn start(config: eventory_server::Config) -> Self {
-        let state = AppState::connect(config).await.expect("state");
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(app::serve_on(listener, state, async {
-            let _ = stopped.await;
-        }));
-        Self {
-            base,
-            stop: Some(stop),
-            task,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    async fn shutdown(mut self) {
-        self.stop.take().unwrap().send(()).unwrap();
-        self.task.await.unwrap().expect("server stops cleanly");
-    }
-}
 
 #[tokio::test]
 async fn health_answers_without_backing_services() {

@@ -38,6 +38,8 @@ pub enum ApiError {
     IdempotencyConflict,
     #[error("the request body is too large")]
     PayloadTooLarge,
+    #[error("send JSON with Content-Type: application/json")]
+    UnsupportedMediaType,
     #[error("too many requests, try again later")]
     RateLimited,
     #[error("the request took too long")]
@@ -71,6 +73,9 @@ impl ApiError {
             ApiError::PayloadTooLarge => {
                 (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge)
             }
+            ApiError::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::BadRequest)
+            }
             ApiError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
             ApiError::Timeout => (StatusCode::REQUEST_TIMEOUT, ErrorCode::Timeout),
             ApiError::Unavailable(_) => (
@@ -91,9 +96,7 @@ impl ApiError {
             StatusCode::METHOD_NOT_ALLOWED => {
                 ApiError::BadRequest("this method is not allowed on this resource".into())
             }
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-                ApiError::BadRequest("send JSON with Content-Type: application/json".into())
-            }
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
             StatusCode::TOO_MANY_REQUESTS => ApiError::RateLimited,
             StatusCode::SERVICE_UNAVAILABLE => ApiError::Unavailable("overloaded".into()),
             s if s.is_client_error() => {
@@ -135,13 +138,39 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<crate::seats::LedgerError> for ApiError {
+    fn from(e: crate::seats::LedgerError) -> Self {
+        use crate::seats::LedgerError as L;
+        match e {
+            L::UnknownShow(show) => ApiError::NotFound(format!("no show {show} on sale")),
+            L::UnknownSeats(seats) => ApiError::UnknownSeat(seats),
+            L::BadSeatList => ApiError::Validation("name at least one seat, each seat once".into()),
+            L::HoldNotFound(_) => ApiError::NotFound("no such hold".into()),
+            L::HoldExpired(_) => ApiError::HoldExpired,
+            L::WrongHoldState(_) => ApiError::Conflict("payment for this hold has started".into()),
+            L::IdempotencyConflict => ApiError::IdempotencyConflict,
+            L::Backend(e) => ApiError::Unavailable(format!("seat ledger: {e:#}")),
+        }
+    }
+}
+
+impl From<crate::seats::HoldError> for ApiError {
+    fn from(e: crate::seats::HoldError) -> Self {
+        use crate::seats::HoldError as H;
+        match e {
+            H::TooManySeats { max } => ApiError::TooManySeats { max },
+            H::Taken(seats) => ApiError::SeatsTaken(seats),
+            H::BadIdempotencyKey(why) => ApiError::BadRequest(format!("Idempotency-Key: {why}")),
+            H::Ledger(e) => e.into(),
+        }
+    }
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection.status() {
             StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-                ApiError::from_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
-            }
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
             // Syntax errors and wrong types: say where, not the server's internals.
             _ => ApiError::BadRequest(rejection.body_text()),
         }

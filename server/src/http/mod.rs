@@ -3,5 +3,7 @@
 
 pub mod error;
 pub mod health;
+pub mod holds;
+pub mod json;
 
 pub use error::ApiError;

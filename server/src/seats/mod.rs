@@ -13,6 +13,7 @@
 //! without a round-trip; it can never answer "available" on its own.
 
 mod fast_reject;
+mod holding;
 mod memory;
 mod redis;
 pub mod redis_conn;
@@ -28,6 +29,7 @@ use eventory_shared::{BookingId, HoldId, SeatId, SeatState, ShowId, Version};
 use serde::{Deserialize, Serialize};
 
 pub use fast_reject::FastRejectLedger;
+pub use holding::{HoldDesk, HoldError};
 pub use memory::MemoryLedger;
 pub use redis::RedisLedger;
 pub use sweeper::spawn_sweeper;

@@ -79,3 +79,50 @@ pub async fn kafka_bus() -> eventory_server::bus::KafkaBus {
         .await
         .expect("Kafka is reachable")
 }
+
+/// A real server on a real socket (port 0), with its state reachable for set-up.
+pub struct TestServer {
+    pub base: String,
+    pub state: eventory_server::AppState,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl TestServer {
+    pub async fn start(config: Config) -> Self {
+        let state = eventory_server::AppState::connect(config)
+            .await
+            .expect("state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(eventory_server::app::serve_on(
+            listener,
+            state.clone(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        Self {
+            base,
+            state,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A valid access token for a new user of `role`, signed by this server's keys.
+    pub fn token(&self, role: eventory_shared::Role) -> String {
+        let user = eventory_shared::UserId::from_uuid(uuid::Uuid::new_v4());
+        self.state.tokens.issue(user, role).0
+    }
+
+    pub async fn shutdown(mut self) {
+        self.stop.take().unwrap().send(()).unwrap();
+        self.task.await.unwrap().expect("server stops cleanly");
+    }
+}
