@@ -22,9 +22,21 @@ use crate::http::{self, ApiError};
 use crate::live::{Hub, SeatFeed};
 use crate::seats::{self, HoldDesk, SeatChange, SeatLedger};
 
-/// What every handler can reach. Cheap to clone (everything inside is shared).
+/// What every handler can reach: one `Arc`, so the per-request clone axum makes of the state
+/// is a reference-count increment, not a copy of every service handle.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// The services behind [`AppState`].
+pub struct Services {
     pub config: Arc<Config>,
     pub ledger: Arc<dyn SeatLedger>,
     pub bus: Arc<dyn EventBus>,
@@ -63,7 +75,7 @@ impl AppState {
             config.max_seats_per_hold,
             config.hold_ttl,
         );
-        Ok(Self {
+        Ok(Self(Arc::new(Services {
             config: Arc::new(config),
             ledger,
             bus,
@@ -73,7 +85,7 @@ impl AppState {
             holds,
             backends,
             shutdown,
-        })
+        })))
     }
 }
 

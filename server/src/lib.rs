@@ -12,6 +12,7 @@ pub mod health;
 pub mod http;
 pub mod live;
 pub mod loadtest;
+pub mod loadtest_http;
 pub mod payments;
 pub mod seats;
 pub mod store;

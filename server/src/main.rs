@@ -4,6 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+/// mimalloc: the request path allocates many small short-lived buffers, which glibc's
+/// allocator handles markedly slower under two busy threads (see the README benchmarks).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use eventory_server::config::{Config, CONFIG_FILE_VAR};
 use eventory_server::{app, telemetry};
 
@@ -34,6 +39,9 @@ enum Command {
 enum Loadtest {
     /// Hold attempts straight against the seat ledger (no HTTP).
     Ledger(eventory_server::loadtest::LedgerLoad),
+    /// Hold attempts through the full HTTP stack with auth, against a server started in this
+    /// process with the configured backends.
+    Http(eventory_server::loadtest_http::HttpLoad),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +65,9 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Serve => app::serve(config).await,
+            Command::Loadtest(Loadtest::Http(options)) => {
+                eventory_server::loadtest_http::run(options, config).await
+            }
             Command::Loadtest(Loadtest::Ledger(options)) => {
                 eventory_server::loadtest::run_ledger(options, config.redis_url.clone()).await
             }

@@ -13,7 +13,11 @@ pub const DEFAULT_KAFKA_BROKERS: &str = "127.0.0.1:9092";
 /// A configuration using the real Redis, MongoDB-compatible server and Kafka-compatible broker,
 /// built by the server's own loader from the process environment plus defaults.
 pub fn cluster_config() -> Config {
-    Config::from_sources(None, |key| {
+    let namespace = test_namespace();
+    Config::from_sources(None, move |key| {
+        if key == "EVENTORY_REDIS_NAMESPACE" {
+            return Some(namespace.clone());
+        }
         let default = match key {
             "REDIS_URL" => Some(DEFAULT_REDIS_URL),
             "MONGODB_URI" => Some(DEFAULT_MONGODB_URI),
