@@ -132,10 +132,14 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The whole HTTP API with its middleware.
 pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
+    http::metrics::init();
     Router::new()
         .merge(http::health::router())
         .merge(http::holds::router())
+        .merge(http::metrics::router())
+        .merge(http::openapi::router())
         .fallback(|| async { ApiError::NotFound("no such resource".into()) })
+        .route_layer(middleware::from_fn(http::metrics::track))
         .with_state(state)
         .layer(
             ServiceBuilder::new()

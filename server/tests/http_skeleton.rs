@@ -75,3 +75,28 @@ async fn graceful_shutdown_stops_listening() {
         "still answering after shutdown"
     );
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(common::embedded_config(dir.path())).await;
+    reqwest::get(server.url("/health")).await.unwrap();
+    let response = reqwest::get(server.url("/metrics")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = response.text().await.unwrap();
+    assert!(
+        text.lines().any(|l| l.starts_with("http_requests_total{")
+            && l.contains("route=\"/health\"")
+            && l.contains("status=\"200\"")),
+        "{text}"
+    );
+    assert!(
+        text.contains("http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    server.shutdown().await;
+}

@@ -17,6 +17,7 @@ use crate::show::Show;
 
 /// `POST /api/auth/sign-up`: a new customer account.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SignUpRequest {
     pub email: String,
@@ -26,6 +27,7 @@ pub struct SignUpRequest {
 
 /// `POST /api/auth/sign-in`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SignInRequest {
     pub email: String,
@@ -34,6 +36,7 @@ pub struct SignInRequest {
 
 /// `POST /api/auth/refresh` and `POST /api/auth/sign-out`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     pub refresh_token: String,
@@ -41,6 +44,7 @@ pub struct RefreshRequest {
 
 /// Answer to sign-in, sign-up and refresh.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenPair {
     pub access_token: String,
     pub refresh_token: String,
@@ -51,6 +55,7 @@ pub struct TokenPair {
 
 /// `GET /api/me`: the signed-in account.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserProfile {
     pub id: UserId,
     pub email: String,
@@ -62,6 +67,7 @@ pub struct UserProfile {
 
 /// Query of `GET /api/shows`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ShowFilter {
     pub date: Option<NaiveDate>,
@@ -70,6 +76,7 @@ pub struct ShowFilter {
 
 /// `GET /api/shows/{show}`: a show and its live seat map.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShowDetail {
     pub show: Show,
     pub venue_name: String,
@@ -80,6 +87,7 @@ pub struct ShowDetail {
 
 /// `POST /api/shows/{show}/holds`: hold these seats, all or none.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateHoldRequest {
     pub seats: Vec<SeatId>,
@@ -87,6 +95,7 @@ pub struct CreateHoldRequest {
 
 /// A hold: `201` to `POST .../holds`, and the answer to extend.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HoldResponse {
     pub hold_id: HoldId,
     pub show_id: ShowId,
@@ -96,6 +105,7 @@ pub struct HoldResponse {
 
 /// `POST /api/holds/{hold}/checkout`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutRequest {
     pub payment: PaymentMethod,
@@ -108,6 +118,7 @@ pub struct CheckoutRequest {
 
 /// `202` to checkout: the booking exists (pending); follow it live or by `GET`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckoutResponse {
     pub booking: Booking,
     /// Cash at the counter: change to hand back.
@@ -116,6 +127,7 @@ pub struct CheckoutResponse {
 
 /// Staff: `POST /api/bookings/{booking}/refund`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RefundRequest {
     /// Seats to refund; all seats of the booking if empty.
@@ -127,6 +139,7 @@ pub struct RefundRequest {
 /// Staff: `POST /api/bookings/{booking}/exchange`: move a sold booking to other seats, possibly
 /// of another show (the new seats must be held by `hold_id` first).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ExchangeRequest {
     pub hold_id: HoldId,
@@ -134,12 +147,14 @@ pub struct ExchangeRequest {
 
 /// A list of bookings (`GET /api/bookings/mine`, admin listings).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BookingList {
     pub bookings: Vec<Booking>,
 }
 
 /// A booking and the channel it is attributed to, for staff views.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BookingRef {
     pub booking_id: BookingId,
     pub code: String,
@@ -150,6 +165,7 @@ pub struct BookingRef {
 
 /// `GET /health`: the process is up.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HealthResponse {
     pub status: String,
     pub version: String,
@@ -157,6 +173,7 @@ pub struct HealthResponse {
 
 /// One backing service in `GET /ready`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceReport {
     /// Which implementation serves the port ("redis", "in-process", "mongodb", "embedded",
     /// "kafka").
@@ -168,6 +185,7 @@ pub struct ServiceReport {
 
 /// `GET /ready`: 200 when every backing service answers, 503 otherwise.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReadyResponse {
     pub ready: bool,
     /// Keyed by port: "seat_ledger", "store", "event_bus".

@@ -9,6 +9,7 @@ use crate::seat::SeatId;
 
 /// Where a booking was made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// At the box-office counter, by a cashier.
@@ -21,6 +22,7 @@ pub enum Channel {
 
 /// How a booking is paid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentMethod {
     Card,
@@ -32,6 +34,7 @@ pub enum PaymentMethod {
 /// `pending -> processing -> confirmed`, or `-> cancelled` when payment fails; a confirmed
 /// booking can be `refunded`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BookingStatus {
     Pending,
@@ -64,6 +67,7 @@ impl BookingStatus {
 
 /// A booking as clients see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Booking {
     pub id: BookingId,
     /// A short code printed on tickets and used to find the booking at the counter.

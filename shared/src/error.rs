@@ -9,6 +9,7 @@ use crate::seat::SeatId;
 
 /// A machine-readable error code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The request is malformed (bad JSON, wrong types).
@@ -73,6 +74,7 @@ impl fmt::Display for ErrorCode {
 
 /// The JSON body of every error response.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiErrorBody {
     pub code: ErrorCode,
     pub message: String,

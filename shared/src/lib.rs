@@ -28,3 +28,20 @@ pub use seat::{SeatId, SeatIdError, SeatState};
 pub use seat_map::{SeatMap, Version};
 pub use show::{Show, ShowStatus};
 pub use venue::{CategoryId, LayoutError, PriceCategory, RowLayout, SeatSpec, Venue, VenueLayout};
+
+/// A string schema with a description, an example and a pattern (types that are strings on
+/// the wire but structs in code).
+#[cfg(feature = "openapi")]
+pub(crate) fn openapi_string_schema(
+    description: &str,
+    example: &str,
+    pattern: &str,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .examples([example])
+        .pattern(Some(pattern))
+        .into()
+}

@@ -41,6 +41,7 @@ pub enum ServerMessage {
 
 /// Seats of one show that changed together, at one version.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeatDelta {
     pub show_id: ShowId,
     pub version: Version,

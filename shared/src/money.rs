@@ -30,6 +30,17 @@ impl Currency {
     }
 }
 
+/// On the wire a currency is its ISO 4217 code.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Currency {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::openapi_string_schema("ISO 4217 currency code", "EUR", "^[A-Z]{3}$")
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Currency {}
+
 impl FromStr for Currency {
     type Err = MoneyError;
 
@@ -82,6 +93,7 @@ pub enum MoneyError {
 
 /// An amount of money: `amount_minor` minor units (cents) of `currency`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Money {
     pub amount_minor: i64,
     pub currency: Currency,

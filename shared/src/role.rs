@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The role of an account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Buys tickets for themself, online.

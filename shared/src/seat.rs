@@ -135,6 +135,21 @@ impl From<SeatId> for String {
     }
 }
 
+/// On the wire a seat id is a string ("C12"), not the struct.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for SeatId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::openapi_string_schema(
+            "A seat: row letters then seat number",
+            "C12",
+            "^[A-Za-z]{1,3}[1-9][0-9]{0,2}$",
+        )
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for SeatId {}
+
 impl fmt::Display for SeatId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}{}", self.row, self.number)
@@ -164,6 +179,7 @@ impl PartialOrd for SeatId {
 /// Where a seat of a show is in its life: `available -> held -> processing -> sold`, and back to
 /// `available` on release, expiry, payment failure or refund.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SeatState {
     /// Free to hold.

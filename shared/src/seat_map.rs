@@ -16,6 +16,7 @@ pub type Version = u64;
 
 /// A snapshot of a show's seats.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeatMap {
     pub show_id: ShowId,
     pub version: Version,

@@ -11,6 +11,7 @@ use crate::venue::CategoryId;
 
 /// Whether a show sells tickets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ShowStatus {
     /// Created but not yet on sale.
@@ -23,6 +24,7 @@ pub enum ShowStatus {
 
 /// A show of an event (a film, a concert) in a venue.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Show {
     pub id: ShowId,
     pub venue_id: VenueId,

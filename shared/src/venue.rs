@@ -10,6 +10,7 @@ use crate::seat::{SeatId, SeatIdError};
 
 /// A price category of a venue ("standard", "premium"); prices are set per show.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct CategoryId(pub String);
 
@@ -25,6 +26,7 @@ impl CategoryId {
 
 /// A named price category, e.g. `{id: "premium", name: "Premium"}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PriceCategory {
     pub id: CategoryId,
     pub name: String,
@@ -33,6 +35,7 @@ pub struct PriceCategory {
 /// One seat of a row: its number, its column on the drawing grid (columns left empty are aisles
 /// or gaps), its price category, and whether it is wheelchair accessible.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeatSpec {
     pub number: u16,
     pub column: u16,
@@ -43,6 +46,7 @@ pub struct SeatSpec {
 
 /// One row of seats, labelled "A", "B", ...
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RowLayout {
     pub label: String,
     pub seats: Vec<SeatSpec>,
@@ -50,6 +54,7 @@ pub struct RowLayout {
 
 /// The seat layout of a venue.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VenueLayout {
     pub categories: Vec<PriceCategory>,
     pub rows: Vec<RowLayout>,
@@ -57,6 +62,7 @@ pub struct VenueLayout {
 
 /// A venue with its layout.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Venue {
     pub id: VenueId,
     pub name: String,

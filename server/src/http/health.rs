@@ -16,7 +16,8 @@ pub fn router() -> Router<AppState> {
 
 /// Liveness: answers as long as the process serves HTTP; touches no backing service, so a
 /// slow database never gets the process restarted.
-async fn health() -> Json<HealthResponse> {
+#[utoipa::path(get, path = "/health", tag = "health", responses((status = 200, body = HealthResponse)))]
+pub(crate) async fn health() -> Json<HealthResponse> {
     Json(HealthResponse {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -25,7 +26,11 @@ async fn health() -> Json<HealthResponse> {
 
 /// Readiness: 200 when every port's backing service answers, 503 otherwise, with a report
 /// per port either way (a load balancer reads the status, a human the body).
-async fn ready(State(state): State<AppState>) -> (StatusCode, Json<ReadyResponse>) {
+#[utoipa::path(get, path = "/ready", tag = "health", responses(
+    (status = 200, body = ReadyResponse, description = "every backing service answers"),
+    (status = 503, body = ReadyResponse, description = "some backing service does not answer"),
+))]
+pub(crate) async fn ready(State(state): State<AppState>) -> (StatusCode, Json<ReadyResponse>) {
     let report = state.backends.check().await;
     let status = if report.ready {
         StatusCode::OK

@@ -7,6 +7,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use eventory_shared::api::{CreateHoldRequest, HoldResponse};
+#[allow(unused_imports)] // named in the OpenAPI annotations
+use eventory_shared::ApiErrorBody;
 use eventory_shared::{HoldId, ShowId};
 
 use super::ApiError;
@@ -44,7 +46,20 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> 
 
 /// Holds all requested seats or none: 201 with the hold, or 409 `seats_taken` listing the
 /// seats that are not available.
-async fn create(
+#[utoipa::path(post, path = "/api/shows/{show}/holds", tag = "holds",
+    params(
+        ("show" = String, Path, description = "show id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key returns the same hold"),
+    ),
+    request_body = CreateHoldRequest,
+    responses(
+        (status = 201, body = HoldResponse, description = "all seats held"),
+        (status = 409, body = ApiErrorBody, description = "seats_taken (with the seats) or idempotency_conflict"),
+        (status = 422, body = ApiErrorBody, description = "unknown_seat, too_many_seats, validation_failed"),
+        (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub(crate) async fn create(
     State(state): State<AppState>,
     Seller(caller): Seller,
     Path(show): Path<ShowId>,
@@ -56,7 +71,12 @@ async fn create(
     Ok((StatusCode::CREATED, Json(response(hold))))
 }
 
-async fn fetch(
+/// The caller's hold.
+#[utoipa::path(get, path = "/api/holds/{hold}", tag = "holds",
+    params(("hold" = String, Path, description = "hold id")),
+    responses((status = 200, body = HoldResponse), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn fetch(
     State(state): State<AppState>,
     Seller(caller): Seller,
     Path(hold): Path<HoldId>,
@@ -64,7 +84,12 @@ async fn fetch(
     Ok(Json(response(state.holds.get(&caller, hold).await?)))
 }
 
-async fn extend(
+/// Gives the caller's hold another full TTL.
+#[utoipa::path(post, path = "/api/holds/{hold}/extend", tag = "holds",
+    params(("hold" = String, Path, description = "hold id")),
+    responses((status = 200, body = HoldResponse), (status = 410, body = ApiErrorBody, description = "hold_expired"), (status = 409, body = ApiErrorBody, description = "payment started"), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn extend(
     State(state): State<AppState>,
     Seller(caller): Seller,
     Path(hold): Path<HoldId>,
@@ -72,7 +97,12 @@ async fn extend(
     Ok(Json(response(state.holds.extend(&caller, hold).await?)))
 }
 
-async fn release(
+/// Releases the caller's hold: its seats are for sale again.
+#[utoipa::path(delete, path = "/api/holds/{hold}", tag = "holds",
+    params(("hold" = String, Path, description = "hold id")),
+    responses((status = 204), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn release(
     State(state): State<AppState>,
     Seller(caller): Seller,
     Path(hold): Path<HoldId>,

@@ -5,5 +5,7 @@ pub mod error;
 pub mod health;
 pub mod holds;
 pub mod json;
+pub mod metrics;
+pub mod openapi;
 
 pub use error::ApiError;

@@ -76,12 +76,16 @@ impl HoldDesk {
             .await?;
         match outcome {
             HoldOutcome::Held { hold, change } => {
+                metrics::counter!("eventory_holds_total", "outcome" => "held").increment(1);
                 if let Some(change) = change {
                     self.feed.publish(change).await;
                 }
                 Ok(hold)
             }
-            HoldOutcome::Taken { seats } => Err(HoldError::Taken(seats)),
+            HoldOutcome::Taken { seats } => {
+                metrics::counter!("eventory_holds_total", "outcome" => "taken").increment(1);
+                Err(HoldError::Taken(seats))
+            }
         }
     }
 

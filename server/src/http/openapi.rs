@@ -1,0 +1,86 @@
+//! `GET /api/openapi.json`: the OpenAPI 3.1 document of the API, generated from the handlers'
+//! annotations and the shared crate's types (utoipa), so it cannot drift from the code.
+
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::app::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Eventory API", description = "Reserved-seat ticketing that never sells a seat twice."),
+    paths(
+        super::health::health,
+        super::health::ready,
+        super::holds::create,
+        super::holds::fetch,
+        super::holds::extend,
+        super::holds::release,
+    ),
+    components(schemas(eventory_shared::ErrorCode, eventory_shared::ApiErrorBody)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "health", description = "liveness and readiness"),
+        (name = "holds", description = "holding seats, all or none"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(
+        "/api/openapi.json",
+        get(|| async { Json(ApiDoc::openapi()) }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_names_every_route_and_schema() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        for path in [
+            "/health",
+            "/ready",
+            "/api/shows/{show}/holds",
+            "/api/holds/{hold}",
+            "/api/holds/{hold}/extend",
+        ] {
+            assert!(doc["paths"][path].is_object(), "missing {path}");
+        }
+        for schema in [
+            "CreateHoldRequest",
+            "HoldResponse",
+            "ApiErrorBody",
+            "ErrorCode",
+            "SeatId",
+        ] {
+            assert!(
+                doc["components"]["schemas"][schema].is_object(),
+                "missing schema {schema}"
+            );
+        }
+        assert_eq!(doc["components"]["schemas"]["SeatId"]["type"], "string");
+        assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    }
+}
