@@ -130,3 +130,24 @@ impl TestServer {
         self.task.await.unwrap().expect("server stops cleanly");
     }
 }
+
+/// A MongoDB store on the test server, in a database of its own (migrated).
+pub async fn mongo_store() -> eventory_server::store::MongoStore {
+    use eventory_server::store::Store;
+    let uri = cluster_config().mongodb_uri.expect("MONGODB_URI");
+    let database = format!("eventory_test_{}", uuid::Uuid::new_v4().simple());
+    let store = eventory_server::store::MongoStore::connect(&uri, &database)
+        .await
+        .expect("MongoDB is reachable");
+    store.migrate().await.expect("migrate");
+    store
+}
+
+/// An embedded store in a fresh temporary folder (kept alive by the returned guard).
+pub async fn embedded_store() -> (eventory_server::store::EmbeddedStore, tempfile::TempDir) {
+    use eventory_server::store::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let store = eventory_server::store::EmbeddedStore::open(&dir.path().join("test.redb")).unwrap();
+    store.migrate().await.expect("migrate");
+    (store, dir)
+}

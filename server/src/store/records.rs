@@ -1,0 +1,145 @@
+//! What the store keeps that is not a wire type of the shared crate (or is one plus
+//! server-only fields).
+
+use chrono::{DateTime, Utc};
+use eventory_shared::{
+    Booking, BookingId, BookingStatus, Channel, HoldId, Money, PaymentMethod, Role, SeatId, ShowId,
+    TicketId, UserId,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// An account. `email` is stored lower-case; it is unique.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRecord {
+    pub id: UserId,
+    pub email: String,
+    pub display_name: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A refresh token, by the SHA-256 of its value (the value itself is never stored).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshTokenRecord {
+    pub token_hash: String,
+    pub user_id: UserId,
+    pub expires_at: DateTime<Utc>,
+    pub revoked: bool,
+}
+
+/// A booking with what only the server needs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingRecord {
+    #[serde(flatten)]
+    pub booking: Booking,
+    /// The hold the booking was checked out from (its seats are sold through it).
+    pub hold_id: HoldId,
+    /// Checkout's Idempotency-Key: the same user and key give back the same booking.
+    pub idempotency_key: Option<String>,
+    /// Cash at the counter: what the customer handed over.
+    pub cash_tendered: Option<Money>,
+    pub coupon: Option<String>,
+}
+
+/// Whether a ticket still entitles its holder to the seat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    Live,
+    Refunded,
+}
+
+/// One sold seat. At most one live ticket exists per (show, seat): the store's own guarantee,
+/// independent of the ledger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketRecord {
+    pub id: TicketId,
+    pub booking_id: BookingId,
+    pub show_id: ShowId,
+    pub seat_id: SeatId,
+    /// Printed as a QR code and checked at the door.
+    pub qr_token: String,
+    pub status: TicketStatus,
+    pub issued_at: DateTime<Utc>,
+}
+
+/// A payment outcome, one per booking.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentRecord {
+    pub booking_id: BookingId,
+    pub payment_id: Uuid,
+    pub method: PaymentMethod,
+    pub amount: Money,
+    pub status: PaymentStatus,
+    pub change_due: Option<Money>,
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    Approved,
+    Declined,
+    Refunded,
+}
+
+/// An event waiting to be published: written in the same transaction as the change it
+/// announces, published by the relay, then marked sent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    /// The event id.
+    pub id: Uuid,
+    /// The serialised `EventEnvelope`.
+    pub payload: String,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// Who did what, when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub actor: Option<UserId>,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+/// A reward (scratch card) earned by a booking; one per booking.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RewardRecord {
+    pub booking_id: BookingId,
+    pub user_id: Option<UserId>,
+    pub prize: String,
+    pub revealed: bool,
+    pub voided: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A discount coupon, redeemable once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CouponRecord {
+    pub code: String,
+    pub user_id: Option<UserId>,
+    pub percent_off: u32,
+    pub redeemed_by: Option<BookingId>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A typed booking query: filters are built from these fields only, never from client JSON.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BookingFilter {
+    pub show_id: Option<ShowId>,
+    pub user_id: Option<UserId>,
+    pub channel: Option<Channel>,
+    pub status: Option<BookingStatus>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: usize,
+}
