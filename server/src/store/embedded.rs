@@ -475,7 +475,7 @@ impl Store for EmbeddedStore {
                 && filter.from.is_none_or(|f| b.created_at >= f)
                 && filter.to.is_none_or(|t| b.created_at < t)
         });
-        bookings.sort_by(|a, b| b.booking.created_at.cmp(&a.booking.created_at));
+        bookings.sort_by_key(|r| std::cmp::Reverse(r.booking.created_at));
         bookings.truncate(if filter.limit == 0 { 100 } else { filter.limit });
         Ok(bookings)
     }
