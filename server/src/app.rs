@@ -19,8 +19,9 @@ use crate::bus::{self, EventBus};
 use crate::config::Config;
 use crate::health::Backends;
 use crate::http::{self, ApiError};
-use crate::live::{Hub, SeatFeed};
+use crate::live::{Hub, LedgerSeatMaps, SeatFeed, StoreLayouts};
 use crate::seats::{self, HoldDesk, SeatChange, SeatLedger};
+use crate::store::{self, ShowCatalog, Store};
 
 /// What every handler can reach: one `Arc`, so the per-request clone axum makes of the state
 /// is a reference-count increment, not a copy of every service handle.
@@ -39,6 +40,9 @@ impl std::ops::Deref for AppState {
 pub struct Services {
     pub config: Arc<Config>,
     pub ledger: Arc<dyn SeatLedger>,
+    pub store: Arc<dyn Store>,
+    pub catalog: Arc<ShowCatalog>,
+    pub seat_maps: Arc<LedgerSeatMaps>,
     pub bus: Arc<dyn EventBus>,
     pub tokens: TokenKeys,
     pub feed: SeatFeed,
@@ -54,8 +58,22 @@ impl AppState {
     /// implementation from the configuration.
     pub async fn connect(config: Config) -> anyhow::Result<Self> {
         let ledger = seats::connect(&config).await?;
+        let store = store::connect(&config).await?;
         let bus = bus::connect(&config).await?;
-        let backends = Backends::connect(&config, ledger.clone(), bus.clone()).await?;
+        let backends = Backends::new(ledger.clone(), store.clone(), bus.clone());
+        // The store is the truth about sold seats: put them back into the ledger before the
+        // first request (a fresh Redis, a restarted in-process ledger).
+        let rebuilt = store::rebuild::rebuild_ledger(store.as_ref(), ledger.as_ref()).await?;
+        tracing::info!(
+            shows = rebuilt.shows,
+            sold_seats = rebuilt.sold_seats_restored,
+            "seat ledger rebuilt from the store"
+        );
+        let catalog = Arc::new(ShowCatalog::new(store.clone(), store::catalog::CATALOG_TTL));
+        let seat_maps = Arc::new(LedgerSeatMaps::new(
+            ledger.clone(),
+            Arc::new(StoreLayouts(store.clone())),
+        ));
         let tokens = match &config.jwt_secret {
             Some(secret) => TokenKeys::new(secret.as_bytes(), config.access_token_ttl),
             None => {
@@ -71,6 +89,8 @@ impl AppState {
         let hub = Hub::start(&feed, shutdown.clone());
         let holds = HoldDesk::new(
             ledger.clone(),
+            store.clone(),
+            catalog.clone(),
             feed.clone(),
             config.max_seats_per_hold,
             config.hold_ttl,
@@ -78,6 +98,9 @@ impl AppState {
         Ok(Self(Arc::new(Services {
             config: Arc::new(config),
             ledger,
+            store,
+            catalog,
+            seat_maps,
             bus,
             tokens,
             feed,

@@ -2,54 +2,27 @@
 //! whether that implementation answers right now.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use eventory_shared::api::{ReadyResponse, ServiceReport};
 use std::sync::Arc;
 
 use crate::bus::EventBus;
-use crate::config::Config;
 use crate::seats::SeatLedger;
-use crate::store::mongo_conn;
+use crate::store::Store;
 
 /// The backing service of each port, as configured.
 #[derive(Clone)]
 pub struct Backends {
     ledger: Arc<dyn SeatLedger>,
-    store: StoreBackend,
+    store: Arc<dyn Store>,
     bus: Arc<dyn EventBus>,
 }
 
-#[derive(Clone)]
-enum StoreBackend {
-    Mongo(mongodb::Database),
-    Embedded(PathBuf),
-}
-
 impl Backends {
-    /// Connects to every configured service. Fails if a configured service cannot even be
-    /// addressed (bad URL, Redis refusing the first connection), so a misconfigured server does
-    /// not start; services that later go away show up in [`Backends::check`].
-    pub async fn connect(
-        config: &Config,
-        ledger: Arc<dyn SeatLedger>,
-        bus: Arc<dyn EventBus>,
-    ) -> anyhow::Result<Self> {
-        let store = match &config.mongodb_uri {
-            Some(uri) => StoreBackend::Mongo(
-                mongo_conn::connect(uri, &config.mongodb_database)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("MongoDB: {e}"))?,
-            ),
-            None => {
-                std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-                    anyhow::anyhow!("data folder {}: {e}", config.data_dir.display())
-                })?;
-                StoreBackend::Embedded(config.data_dir.clone())
-            }
-        };
-        Ok(Self { ledger, store, bus })
+    /// The ports to report on.
+    pub fn new(ledger: Arc<dyn SeatLedger>, store: Arc<dyn Store>, bus: Arc<dyn EventBus>) -> Self {
+        Self { ledger, store, bus }
     }
 
     /// Checks every port now.
@@ -75,21 +48,7 @@ impl Backends {
     }
 
     async fn check_store(&self) -> ServiceReport {
-        match &self.store {
-            StoreBackend::Mongo(db) => probe("mongodb", mongo_conn::ping(db)).await,
-            StoreBackend::Embedded(dir) => {
-                let ok = dir.is_dir();
-                ServiceReport {
-                    backend: "embedded".into(),
-                    ok,
-                    detail: if ok {
-                        format!("data in {}", dir.display())
-                    } else {
-                        format!("data folder {} is missing", dir.display())
-                    },
-                }
-            }
-        }
+        probe(self.store.backend(), self.store.ping()).await
     }
 
     async fn check_bus(&self) -> ServiceReport {

@@ -46,17 +46,14 @@ pub async fn run(options: HttpLoad, config: Config) -> anyhow::Result<()> {
     let mut config = config;
     config.bind = "127.0.0.1:0".parse()?;
     let state = AppState::connect(config).await?;
-    let show = ShowId::from_uuid(Uuid::new_v4());
-    let layout: Vec<SeatId> = match options.scenario {
-        Scenario::HotSeat => vec!["A1".parse()?],
-        Scenario::Show => (0..20u32)
-            .flat_map(|r| {
-                let row = eventory_shared::seat::row_label(r);
-                (1..=25u16).map(move |n| SeatId::new(&row, n).expect("seat"))
-            })
-            .collect(),
+    // A real show on sale in the configured store: 1 seat, or 20 x 25.
+    let (rows, per_row) = match options.scenario {
+        Scenario::HotSeat => (1, 1),
+        Scenario::Show => (20, 25),
     };
-    state.ledger.register_show(show, &layout).await?;
+    let show = crate::store::test_support::show_on_sale(state.store.as_ref(), rows, per_row).await;
+    crate::store::rebuild::rebuild_show(state.store.as_ref(), state.ledger.as_ref(), show).await?;
+    let layout: Vec<SeatId> = crate::store::seed::grid(rows, per_row);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let (stop_server, stopped) = tokio::sync::oneshot::channel::<()>();

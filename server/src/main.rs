@@ -30,6 +30,13 @@ enum Command {
     Serve,
     /// Print the effective configuration and exit (checks it without starting anything).
     CheckConfig,
+    /// Create the store's indexes/tables (idempotent; `serve` also does it at start).
+    Migrate,
+    /// Put a demo venue, a week of shows and one account per role in the store; prints the
+    /// accounts' passwords once. Running it again adds nothing.
+    SeedDemo,
+    /// Rebuild the seat ledger (layouts and sold seats of upcoming shows) from the store.
+    RebuildLedger,
     /// Benchmarks (rerunnable; numbers in the README).
     #[command(subcommand)]
     Loadtest(Loadtest),
@@ -71,6 +78,26 @@ fn main() -> ExitCode {
             Command::Loadtest(Loadtest::Ledger(options)) => {
                 eventory_server::loadtest::run_ledger(options, config.redis_url.clone()).await
             }
+            Command::Migrate => {
+                let store = eventory_server::store::connect(&config).await?;
+                println!("{} store migrated", store.backend());
+                Ok(())
+            }
+            Command::SeedDemo => seed_demo(&config).await,
+            Command::RebuildLedger => {
+                let store = eventory_server::store::connect(&config).await?;
+                let ledger = eventory_server::seats::connect(&config).await?;
+                let report = eventory_server::store::rebuild::rebuild_ledger(
+                    store.as_ref(),
+                    ledger.as_ref(),
+                )
+                .await?;
+                println!(
+                    "rebuilt {} upcoming shows, {} sold seats restored",
+                    report.shows, report.sold_seats_restored
+                );
+                Ok(())
+            }
             Command::CheckConfig => {
                 println!("{config:#?}\n{}", config.describe_backends());
                 Ok(())
@@ -85,4 +112,27 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn seed_demo(config: &Config) -> anyhow::Result<()> {
+    let store = eventory_server::store::connect(config).await?;
+    let report = eventory_server::store::seed::seed_demo(store.as_ref()).await?;
+    match report.venue {
+        None => println!(
+            "the demo data is already there ({} store); nothing added",
+            store.backend()
+        ),
+        Some(venue) => {
+            println!(
+                "seeded the {} store: venue {venue}, {} shows",
+                store.backend(),
+                report.shows
+            );
+            println!("accounts (shown once; passwords are not stored in clear):");
+            for (role, email, password) in &report.accounts {
+                println!("  {role:<9} {email:<26} {password}");
+            }
+        }
+    }
+    Ok(())
 }

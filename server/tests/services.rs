@@ -49,10 +49,11 @@ async fn readiness_reports_every_cluster_service_up() {
     let ledger = eventory_server::seats::connect(&config)
         .await
         .expect("ledger");
-    let bus = eventory_server::bus::connect(&config).await.expect("bus");
-    let backends = Backends::connect(&config, ledger, bus)
+    let store = eventory_server::store::connect(&config)
         .await
-        .expect("connect");
+        .expect("store");
+    let bus = eventory_server::bus::connect(&config).await.expect("bus");
+    let backends = Backends::new(ledger, store, bus);
     let report = backends.check().await;
     assert!(report.ready, "{report:#?}");
     let backend = |port: &str| report.services[port].backend.clone();
@@ -70,9 +71,12 @@ async fn readiness_reports_a_dead_service() {
         .await
         .expect("ledger");
     let bus = eventory_server::bus::connect(&config).await.expect("bus");
-    let backends = Backends::connect(&config, ledger, bus)
+    // The driver connects lazily: the store exists, and its ping must fail.
+    let uri = config.mongodb_uri.as_deref().unwrap();
+    let store = eventory_server::store::MongoStore::connect(uri, "eventory_dead")
         .await
-        .expect("connect is lazy for MongoDB");
+        .expect("the URI parses");
+    let backends = Backends::new(ledger, std::sync::Arc::new(store), bus);
     let report = backends.check().await;
     assert!(!report.ready);
     assert!(!report.services["store"].ok);

@@ -154,6 +154,18 @@ impl From<crate::seats::LedgerError> for ApiError {
     }
 }
 
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        use crate::store::StoreError as S;
+        match e {
+            S::Duplicate(what) => ApiError::Conflict(format!("{what} already exists")),
+            S::SeatAlreadySold(seats) => ApiError::SeatsTaken(seats),
+            S::NotFound(what) => ApiError::NotFound(format!("no such {what}")),
+            S::Backend(e) => ApiError::Unavailable(format!("store: {e:#}")),
+        }
+    }
+}
+
 impl From<crate::seats::HoldError> for ApiError {
     fn from(e: crate::seats::HoldError) -> Self {
         use crate::seats::HoldError as H;
@@ -161,6 +173,9 @@ impl From<crate::seats::HoldError> for ApiError {
             H::TooManySeats { max } => ApiError::TooManySeats { max },
             H::Taken(seats) => ApiError::SeatsTaken(seats),
             H::BadIdempotencyKey(why) => ApiError::BadRequest(format!("Idempotency-Key: {why}")),
+            H::NoSuchShow(show) => ApiError::NotFound(format!("no show {show}")),
+            H::NotOnSale(show) => ApiError::Conflict(format!("show {show} is not on sale now")),
+            H::Store(e) => e.into(),
             H::Ledger(e) => e.into(),
         }
     }

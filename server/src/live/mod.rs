@@ -20,7 +20,7 @@ use eventory_shared::{SeatMap, ShowId};
 
 pub use feed::SeatFeed;
 pub use hub::Hub;
-pub use seat_maps::{LayoutSource, LedgerSeatMaps};
+pub use seat_maps::{LayoutSource, LedgerSeatMaps, StoreLayouts};
 
 /// Where sessions get a show's full seat map (layout from the store, states and version from
 /// the ledger).

@@ -72,3 +72,16 @@ impl SeatMaps for LedgerSeatMaps {
         }))
     }
 }
+
+/// Layouts from the store: the show's venue's layout.
+pub struct StoreLayouts(pub Arc<dyn crate::store::Store>);
+
+#[async_trait]
+impl LayoutSource for StoreLayouts {
+    async fn layout(&self, show: ShowId) -> anyhow::Result<Option<VenueLayout>> {
+        let Some(show) = self.0.show(show).await? else {
+            return Ok(None);
+        };
+        Ok(self.0.venue(show.venue_id).await?.map(|v| v.layout))
+    }
+}

@@ -10,6 +10,7 @@ use eventory_shared::{HoldId, Role, SeatId, ShowId};
 use super::{Hold, HoldOutcome, HoldRequest, LedgerError, SeatLedger};
 use crate::auth::extract::Caller;
 use crate::live::SeatFeed;
+use crate::store::{ShowCatalog, Store};
 
 /// Why a hold request was refused.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +21,12 @@ pub enum HoldError {
     Taken(Vec<SeatId>),
     #[error("bad idempotency key: {0}")]
     BadIdempotencyKey(&'static str),
+    #[error("no show {0}")]
+    NoSuchShow(ShowId),
+    #[error("show {0} is not on sale now")]
+    NotOnSale(ShowId),
+    #[error("store: {0}")]
+    Store(#[from] crate::store::StoreError),
     #[error(transparent)]
     Ledger(#[from] LedgerError),
 }
@@ -28,6 +35,8 @@ pub enum HoldError {
 #[derive(Clone)]
 pub struct HoldDesk {
     ledger: Arc<dyn SeatLedger>,
+    store: Arc<dyn Store>,
+    catalog: Arc<ShowCatalog>,
     feed: SeatFeed,
     max_seats: usize,
     ttl: Duration,
@@ -36,12 +45,16 @@ pub struct HoldDesk {
 impl HoldDesk {
     pub fn new(
         ledger: Arc<dyn SeatLedger>,
+        store: Arc<dyn Store>,
+        catalog: Arc<ShowCatalog>,
         feed: SeatFeed,
         max_seats: usize,
         ttl: Duration,
     ) -> Self {
         Self {
             ledger,
+            store,
+            catalog,
             feed,
             max_seats,
             ttl,
@@ -64,16 +77,36 @@ impl HoldDesk {
         if let Some(key) = &idempotency_key {
             check_idempotency_key(key)?;
         }
-        let outcome = self
-            .ledger
-            .hold(HoldRequest {
-                show_id: show,
-                seats,
-                owner: caller.owner(),
-                ttl: self.ttl,
-                idempotency_key,
-            })
-            .await?;
+        let listed = self
+            .catalog
+            .show(show)
+            .await?
+            .ok_or(HoldError::NoSuchShow(show))?;
+        if !listed.is_on_sale(chrono::Utc::now()) {
+            return Err(HoldError::NotOnSale(show));
+        }
+        let request = HoldRequest {
+            show_id: show,
+            seats,
+            owner: caller.owner(),
+            ttl: self.ttl,
+            idempotency_key,
+        };
+        let outcome = match self.ledger.hold(request.clone()).await {
+            // The ledger does not know an existing show (never registered, or Redis lost it):
+            // rebuild it from the store, sold seats first, then try once more.
+            Err(LedgerError::UnknownShow(_)) => {
+                crate::store::rebuild::rebuild_show(
+                    self.store.as_ref(),
+                    self.ledger.as_ref(),
+                    show,
+                )
+                .await
+                .map_err(LedgerError::Backend)?;
+                self.ledger.hold(request).await?
+            }
+            other => other?,
+        };
         match outcome {
             HoldOutcome::Held { hold, change } => {
                 metrics::counter!("eventory_holds_total", "outcome" => "held").increment(1);
@@ -143,18 +176,23 @@ mod tests {
         }
     }
 
-    async fn desk() -> (HoldDesk, ShowId) {
-        let ledger = Arc::new(MemoryLedger::new());
-        let show = ShowId::from_uuid(Uuid::new_v4());
-        let seats: Vec<SeatId> = ["A1", "A2", "A3"]
-            .iter()
-            .map(|s| s.parse().unwrap())
-            .collect();
-        ledger.register_show(show, &seats).await.unwrap();
-        (
-            HoldDesk::new(ledger, SeatFeed::in_process(), 2, Duration::from_secs(60)),
-            show,
-        )
+    async fn desk() -> (HoldDesk, ShowId, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> =
+            Arc::new(crate::store::EmbeddedStore::open(&dir.path().join("t.redb")).unwrap());
+        store.migrate().await.unwrap();
+        let show = crate::store::test_support::show_on_sale(store.as_ref(), 1, 3).await;
+        let ledger: Arc<dyn SeatLedger> = Arc::new(MemoryLedger::new());
+        let catalog = Arc::new(ShowCatalog::new(store.clone(), Duration::from_secs(5)));
+        let desk = HoldDesk::new(
+            ledger,
+            store,
+            catalog,
+            SeatFeed::in_process(),
+            2,
+            Duration::from_secs(60),
+        );
+        (desk, show, dir)
     }
 
     fn seats(names: &[&str]) -> Vec<SeatId> {
@@ -163,7 +201,7 @@ mod tests {
 
     #[tokio::test]
     async fn limits_and_ownership_are_enforced() {
-        let (desk, show) = desk().await;
+        let (desk, show, _dir) = desk().await;
         let alice = caller(Role::Customer);
         let bob = caller(Role::Customer);
         assert!(matches!(
@@ -190,7 +228,7 @@ mod tests {
 
     #[tokio::test]
     async fn every_change_is_announced() {
-        let (desk, show) = desk().await;
+        let (desk, show, _dir) = desk().await;
         let mut feed = desk.feed.subscribe();
         let alice = caller(Role::Cashier);
         let hold = desk

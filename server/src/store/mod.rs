@@ -13,6 +13,7 @@
 //! - A booking and its outbox event are written together, atomically.
 //! - Filters are built from typed values only; no client JSON ever becomes a query.
 
+pub mod catalog;
 mod embedded;
 mod mongo;
 pub mod mongo_conn;
@@ -28,6 +29,7 @@ use eventory_shared::api::ShowFilter;
 use eventory_shared::{BookingId, BookingStatus, SeatId, Show, ShowId, UserId, Venue, VenueId};
 use uuid::Uuid;
 
+pub use catalog::ShowCatalog;
 pub use embedded::EmbeddedStore;
 pub use mongo::MongoStore;
 pub use records::*;
@@ -177,4 +179,43 @@ pub async fn connect(config: &crate::Config) -> anyhow::Result<Arc<dyn Store>> {
 /// Normalises an email for storage and lookup (trimmed, lower-case).
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
+}
+
+/// Helpers for tests (unit and integration) that need real records in a store.
+pub mod test_support {
+    use std::collections::BTreeMap;
+
+    use chrono::{Duration, Utc};
+    use eventory_shared::*;
+    use uuid::Uuid;
+
+    use super::Store;
+
+    /// A venue of `rows` x `per_row` standard seats and a show on it, on sale now, starting
+    /// tomorrow, at 10.00 EUR a seat.
+    pub async fn show_on_sale(store: &dyn Store, rows: u32, per_row: u16) -> ShowId {
+        let venue = Venue {
+            id: VenueId::from_uuid(Uuid::new_v4()),
+            name: "Test hall".into(),
+            layout: VenueLayout::grid(rows, per_row, &CategoryId::new("standard"), None),
+        };
+        store.insert_venue(&venue).await.expect("venue");
+        let starts_at = Utc::now() + Duration::days(1);
+        let show = Show {
+            id: ShowId::from_uuid(Uuid::new_v4()),
+            venue_id: venue.id,
+            title: "Test film".into(),
+            description: String::new(),
+            starts_at,
+            prices: BTreeMap::from([(
+                CategoryId::new("standard"),
+                Money::new(1000, Currency::EUR),
+            )]),
+            sale_opens_at: Utc::now() - Duration::hours(1),
+            sale_closes_at: starts_at,
+            status: ShowStatus::OnSale,
+        };
+        store.insert_show(&show).await.expect("show");
+        show.id
+    }
 }

@@ -49,6 +49,16 @@ pub fn demo_layout() -> VenueLayout {
     layout
 }
 
+/// Every seat of a `rows` x `per_row` grid, in drawing order.
+pub fn grid(rows: u32, per_row: u16) -> Vec<eventory_shared::SeatId> {
+    (0..rows)
+        .flat_map(|r| {
+            let row = eventory_shared::seat::row_label(r);
+            (1..=per_row).map(move |n| eventory_shared::SeatId::new(&row, n).expect("valid seat"))
+        })
+        .collect()
+}
+
 /// Seeds the store; returns what it created.
 pub async fn seed_demo(store: &dyn Store) -> anyhow::Result<SeedReport> {
     let mut report = SeedReport::default();
