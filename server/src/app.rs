@@ -20,6 +20,9 @@ use crate::config::Config;
 use crate::health::Backends;
 use crate::http::{self, ApiError};
 use crate::live::{Hub, LedgerSeatMaps, SeatFeed, StoreLayouts};
+use crate::payments::checkout::CheckoutDesk;
+use crate::payments::workers::{spawn_workers, WorkerContext};
+use crate::payments::{CashDrawer, Gateways, SimulatedCardTerminal};
 use crate::seats::{self, HoldDesk, SeatChange, SeatLedger};
 use crate::store::{self, ShowCatalog, Store};
 
@@ -48,6 +51,10 @@ pub struct Services {
     pub feed: SeatFeed,
     pub hub: Hub,
     pub holds: HoldDesk,
+    pub checkout: CheckoutDesk,
+    pub gateways: Arc<Gateways>,
+    /// Woken when an outbox entry is written (the relay publishes at once).
+    pub outbox_written: Arc<tokio::sync::Notify>,
     pub backends: Backends,
     /// Cancelled when the server stops: background tasks end with it.
     pub shutdown: CancellationToken,
@@ -70,10 +77,10 @@ impl AppState {
             "seat ledger rebuilt from the store"
         );
         let catalog = Arc::new(ShowCatalog::new(store.clone(), store::catalog::CATALOG_TTL));
-        let seat_maps = Arc::new(LedgerSeatMaps::new(
-            ledger.clone(),
-            Arc::new(StoreLayouts(store.clone())),
-        ));
+        let seat_maps = Arc::new(
+            LedgerSeatMaps::new(ledger.clone(), Arc::new(StoreLayouts(store.clone())))
+                .with_rebuild(store.clone()),
+        );
         let tokens = match &config.jwt_secret {
             Some(secret) => TokenKeys::new(secret.as_bytes(), config.access_token_ttl),
             None => {
@@ -95,6 +102,22 @@ impl AppState {
             config.max_seats_per_hold,
             config.hold_ttl,
         );
+        let outbox_written = Arc::new(tokio::sync::Notify::new());
+        let checkout = CheckoutDesk {
+            ledger: ledger.clone(),
+            store: store.clone(),
+            catalog: catalog.clone(),
+            feed: feed.clone(),
+            outbox_written: outbox_written.clone(),
+        };
+        let gateways = Arc::new(Gateways {
+            card: Box::new(SimulatedCardTerminal::new(
+                config.card_latency,
+                config.card_decline_rate,
+                rand::random(),
+            )),
+            cash: Box::new(CashDrawer::new()),
+        });
         Ok(Self(Arc::new(Services {
             config: Arc::new(config),
             ledger,
@@ -106,21 +129,38 @@ impl AppState {
             feed,
             hub,
             holds,
+            checkout,
+            gateways,
+            outbox_written,
             backends,
             shutdown,
         })))
     }
 }
 
-/// Background work of a serving instance; stopped with the server.
-struct Background {
+impl AppState {
+    /// What the payment and booking workers need.
+    pub fn worker_context(&self) -> WorkerContext {
+        WorkerContext {
+            store: self.store.clone(),
+            ledger: self.ledger.clone(),
+            bus: self.bus.clone(),
+            gateways: self.gateways.clone(),
+            feed: self.feed.clone(),
+        }
+    }
+}
+
+/// Background work of an instance; stopped with it.
+pub struct Background {
     stop: CancellationToken,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Background {
-    /// Starts the hold-expiry sweeper; the releases it makes go out on the live feed.
-    fn start(state: &AppState) -> Self {
+    /// Starts the hold-expiry sweeper (its releases go out on the live feed) and, when
+    /// `with_workers`, the outbox relay and the payment and booking workers.
+    pub fn start(state: &AppState, with_workers: bool) -> Self {
         let stop = state.shutdown.clone();
         let (changes, mut released) = mpsc::channel::<SeatChange>(1024);
         let sweeper = seats::spawn_sweeper(
@@ -136,13 +176,20 @@ impl Background {
                 feed.publish(change).await;
             }
         });
-        Self {
-            stop,
-            tasks: vec![sweeper, announcer],
+        let mut tasks = vec![sweeper, announcer];
+        if with_workers {
+            tasks.push(crate::bus::outbox::spawn_relay(
+                state.store.clone(),
+                state.bus.clone(),
+                state.outbox_written.clone(),
+                stop.clone(),
+            ));
+            tasks.extend(spawn_workers(state.worker_context(), stop.clone()));
         }
+        Self { stop, tasks }
     }
 
-    async fn stop(self) {
+    pub async fn stop(self) {
         self.stop.cancel();
         for task in self.tasks {
             let _ = task.await;
@@ -159,6 +206,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(http::health::router())
         .merge(http::holds::router())
+        .merge(http::bookings::router())
+        .merge(http::live::router())
         .merge(http::metrics::router())
         .merge(http::openapi::router())
         .fallback(|| async { ApiError::NotFound("no such resource".into()) })
@@ -200,7 +249,7 @@ pub async fn serve_on(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let background = Background::start(&state);
+    let background = Background::start(&state, state.config.run_workers);
     let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await;
@@ -233,4 +282,21 @@ pub async fn shutdown_signal() {
         () = ctrl_c => tracing::info!("ctrl-c: shutting down"),
         () = terminate => tracing::info!("SIGTERM: shutting down"),
     }
+}
+
+/// `eventory-server worker`: the sweeper, outbox relay and workers without the HTTP API, until
+/// SIGTERM or ctrl-c.
+pub async fn run_workers(config: Config) -> anyhow::Result<()> {
+    tracing::info!(
+        "eventory-server {} worker starting with {}",
+        env!("CARGO_PKG_VERSION"),
+        config.describe_backends()
+    );
+    let state = AppState::connect(config).await?;
+    let background = Background::start(&state, true);
+    shutdown_signal().await;
+    state.shutdown.cancel();
+    background.stop().await;
+    tracing::info!("worker stopped");
+    Ok(())
 }

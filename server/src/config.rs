@@ -42,6 +42,13 @@ pub struct Config {
     pub jwt_secret: Option<String>,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
+    /// Simulated card terminal: time a charge takes.
+    pub card_latency: Duration,
+    /// Simulated card terminal: share of bookings declined, 0.0..=1.0.
+    pub card_decline_rate: f64,
+    /// Whether `serve` also runs the outbox relay and the payment/booking workers (the
+    /// single-box default); turn off when `eventory-server worker` runs them separately.
+    pub run_workers: bool,
 }
 
 /// How logs are written.
@@ -91,10 +98,13 @@ struct FileConfig {
     jwt_secret: Option<String>,
     access_token_ttl_secs: Option<u64>,
     refresh_token_ttl_secs: Option<u64>,
+    card_latency_ms: Option<u64>,
+    card_decline_rate: Option<f64>,
+    run_workers: Option<bool>,
 }
 
 /// Environment variable for each key.
-pub const ENV_VARS: [(&str, &str); 16] = [
+pub const ENV_VARS: [(&str, &str); 19] = [
     ("bind", "EVENTORY_BIND"),
     ("data_dir", "EVENTORY_DATA_DIR"),
     ("redis_url", "REDIS_URL"),
@@ -111,6 +121,9 @@ pub const ENV_VARS: [(&str, &str); 16] = [
     ("jwt_secret", "EVENTORY_JWT_SECRET"),
     ("access_token_ttl_secs", "EVENTORY_ACCESS_TOKEN_TTL_SECS"),
     ("refresh_token_ttl_secs", "EVENTORY_REFRESH_TOKEN_TTL_SECS"),
+    ("card_latency_ms", "EVENTORY_CARD_LATENCY_MS"),
+    ("card_decline_rate", "EVENTORY_CARD_DECLINE_RATE"),
+    ("run_workers", "EVENTORY_RUN_WORKERS"),
 ];
 
 /// Environment variable naming an optional TOML file.
@@ -322,6 +335,36 @@ impl Config {
             ));
         }
 
+        let card_latency_ms = number(
+            var("card_latency_ms"),
+            file.card_latency_ms,
+            150,
+            "card_latency_ms",
+        )?;
+        if card_latency_ms > 30_000 {
+            return Err(invalid("card_latency_ms", "must be at most 30000"));
+        }
+        let card_decline_rate = number(
+            var("card_decline_rate"),
+            file.card_decline_rate,
+            0.0,
+            "card_decline_rate",
+        )?;
+        if !(0.0..=1.0).contains(&card_decline_rate) {
+            return Err(invalid("card_decline_rate", "must be between 0 and 1"));
+        }
+        let run_workers = match var("run_workers").as_deref() {
+            None => file.run_workers.unwrap_or(true),
+            Some("true" | "1" | "yes") => true,
+            Some("false" | "0" | "no") => false,
+            Some(other) => {
+                return Err(invalid(
+                    "run_workers",
+                    format!("{other:?} is not true or false"),
+                ))
+            }
+        };
+
         Ok(Config {
             bind,
             data_dir: var("data_dir")
@@ -342,6 +385,9 @@ impl Config {
             jwt_secret,
             access_token_ttl: Duration::from_secs(access_token_ttl_secs),
             refresh_token_ttl: Duration::from_secs(refresh_token_ttl_secs),
+            card_latency: Duration::from_millis(card_latency_ms),
+            card_decline_rate,
+            run_workers,
         })
     }
 
@@ -391,7 +437,7 @@ fn number<T: std::str::FromStr>(
         Some(text) => text
             .trim()
             .parse()
-            .map_err(|_| invalid(key, format!("{text:?} is not a whole number"))),
+            .map_err(|_| invalid(key, format!("{text:?} is not a number"))),
         None => Ok(file.unwrap_or(default)),
     }
 }
@@ -459,6 +505,8 @@ mod tests {
             ("EVENTORY_BODY_LIMIT_BYTES", "10", "body_limit_bytes"),
             ("EVENTORY_LOG_FORMAT", "xml", "log_format"),
             ("EVENTORY_JWT_SECRET", "short", "jwt_secret"),
+            ("EVENTORY_CARD_DECLINE_RATE", "1.5", "card_decline_rate"),
+            ("EVENTORY_RUN_WORKERS", "maybe", "run_workers"),
         ] {
             let err = Config::from_sources(None, env(&[(var, value)])).unwrap_err();
             assert!(

@@ -26,8 +26,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the HTTP API and live feed.
+    /// Serve the HTTP API and live feed (and, unless EVENTORY_RUN_WORKERS=false, the workers).
     Serve,
+    /// Run only the background workers: outbox relay, payment and booking workers, sweeper.
+    Worker,
     /// Print the effective configuration and exit (checks it without starting anything).
     CheckConfig,
     /// Create the store's indexes/tables (idempotent; `serve` also does it at start).
@@ -72,6 +74,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Serve => app::serve(config).await,
+            Command::Worker => app::run_workers(config).await,
             Command::Loadtest(Loadtest::Http(options)) => {
                 eventory_server::loadtest_http::run(options, config).await
             }

@@ -115,7 +115,9 @@ impl EventBus for KafkaBus {
     async fn subscribe(&self, group: &str, topics: &[Topic]) -> BusResult<Box<dyn Subscription>> {
         let consumer: StreamConsumer = ClientConfig::new()
             .set("bootstrap.servers", &self.brokers)
-            .set("group.id", group)
+            // Groups are per deployment like topics: a group spanning deployments would
+            // rebalance all of them whenever any member comes or goes.
+            .set("group.id", format!("{}{group}", self.prefix))
             .set("enable.auto.commit", "false")
             .set("auto.offset.reset", "earliest")
             .set("session.timeout.ms", "6000")

@@ -7,9 +7,11 @@
 //! and a new consumer resumes after the group's last committed event. Delivery is at least
 //! once; consumers are idempotent by event id / booking id.
 
+pub mod consumer;
 mod kafka;
 pub mod kafka_conn;
 mod memory;
+pub mod outbox;
 
 use async_trait::async_trait;
 use eventory_shared::events::{EventEnvelope, Topic};

@@ -166,6 +166,26 @@ impl From<crate::store::StoreError> for ApiError {
     }
 }
 
+impl From<crate::payments::checkout::CheckoutError> for ApiError {
+    fn from(e: crate::payments::checkout::CheckoutError) -> Self {
+        use crate::payments::checkout::CheckoutError as C;
+        match e {
+            C::NoSuchHold => ApiError::NotFound("no such hold".into()),
+            C::HoldExpired => ApiError::HoldExpired,
+            C::AlreadyCheckedOut => {
+                ApiError::Conflict("payment for this hold has already started".into())
+            }
+            C::Invalid(why) => ApiError::Validation(why),
+            C::MethodNotAllowed(..) => ApiError::Forbidden,
+            C::Unpriced(seat) => {
+                ApiError::Validation(format!("seat {seat} has no price for this show"))
+            }
+            C::Store(e) => e.into(),
+            C::Ledger(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::seats::HoldError> for ApiError {
     fn from(e: crate::seats::HoldError) -> Self {
         use crate::seats::HoldError as H;

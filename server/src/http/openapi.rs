@@ -18,12 +18,16 @@ use crate::app::AppState;
         super::holds::fetch,
         super::holds::extend,
         super::holds::release,
+        super::bookings::checkout,
+        super::bookings::fetch,
+        super::bookings::mine,
     ),
     components(schemas(eventory_shared::ErrorCode, eventory_shared::ApiErrorBody)),
     modifiers(&BearerAuth),
     tags(
         (name = "health", description = "liveness and readiness"),
         (name = "holds", description = "holding seats, all or none"),
+        (name = "bookings", description = "checkout and bookings"),
     )
 )]
 pub struct ApiDoc;

@@ -21,6 +21,8 @@ pub trait LayoutSource: Send + Sync + 'static {
 pub struct LedgerSeatMaps {
     ledger: Arc<dyn SeatLedger>,
     layouts: Arc<dyn LayoutSource>,
+    /// Rebuilds a show the ledger does not know (sold seats first) before its map is served.
+    store: Option<Arc<dyn crate::store::Store>>,
     cache: RwLock<HashMap<ShowId, Arc<VenueLayout>>>,
 }
 
@@ -29,8 +31,15 @@ impl LedgerSeatMaps {
         Self {
             ledger,
             layouts,
+            store: None,
             cache: RwLock::new(HashMap::new()),
         }
+    }
+
+    /// Seat maps that rebuild unknown shows from `store` on demand.
+    pub fn with_rebuild(mut self, store: Arc<dyn crate::store::Store>) -> Self {
+        self.store = Some(store);
+        self
     }
 
     /// Drops a cached layout (after a layout edit).
@@ -60,10 +69,17 @@ impl SeatMaps for LedgerSeatMaps {
         let Some(layout) = self.layout(show).await? else {
             return Ok(None);
         };
-        // A show the ledger does not know (not yet registered, or lost with Redis) is an
-        // error, never an empty map: only the rebuild, which restores sold seats from the store
-        // first, may register it.
-        let snapshot = self.ledger.snapshot(show).await?;
+        // A show the ledger does not know (not yet registered, or lost with Redis) is never
+        // served as an empty map: only the rebuild, which restores sold seats from the store
+        // first, may register it; without a store it is an error.
+        let snapshot = match (self.ledger.snapshot(show).await, &self.store) {
+            (Err(crate::seats::LedgerError::UnknownShow(_)), Some(store)) => {
+                crate::store::rebuild::rebuild_show(store.as_ref(), self.ledger.as_ref(), show)
+                    .await?;
+                self.ledger.snapshot(show).await?
+            }
+            (result, _) => result?,
+        };
         Ok(Some(SeatMap {
             show_id: show,
             version: snapshot.version,

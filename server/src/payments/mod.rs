@@ -3,6 +3,8 @@
 
 mod card_terminal;
 mod cash_drawer;
+pub mod checkout;
+pub mod workers;
 
 use async_trait::async_trait;
 use eventory_shared::{BookingId, Money, PaymentMethod};

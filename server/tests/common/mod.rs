@@ -13,10 +13,17 @@ pub const DEFAULT_KAFKA_BROKERS: &str = "127.0.0.1:9092";
 /// A configuration using the real Redis, MongoDB-compatible server and Kafka-compatible broker,
 /// built by the server's own loader from the process environment plus defaults.
 pub fn cluster_config() -> Config {
+    // Each configuration gets its own Redis keys, Kafka topics and database, so servers of
+    // tests running in parallel (and their workers) never see each other's data.
     let namespace = test_namespace();
+    let unique = uuid::Uuid::new_v4().simple().to_string();
     Config::from_sources(None, move |key| {
-        if key == "EVENTORY_REDIS_NAMESPACE" {
-            return Some(namespace.clone());
+        match key {
+            "EVENTORY_REDIS_NAMESPACE" => return Some(namespace.clone()),
+            "EVENTORY_KAFKA_TOPIC_PREFIX" => return Some(format!("eventory-test-{unique}.")),
+            "MONGODB_DATABASE" => return Some(format!("eventory_test_{unique}")),
+            "EVENTORY_CARD_LATENCY_MS" => return Some("5".into()),
+            _ => {}
         }
         let default = match key {
             "REDIS_URL" => Some(DEFAULT_REDIS_URL),

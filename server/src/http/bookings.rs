@@ -1,0 +1,105 @@
+//! Checkout and bookings: `POST /api/holds/{hold}/checkout`, `GET /api/bookings/{booking}`,
+//! `GET /api/bookings/mine`.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use eventory_shared::api::{BookingList, CheckoutRequest, CheckoutResponse};
+#[allow(unused_imports)] // named in the OpenAPI annotations
+use eventory_shared::ApiErrorBody;
+use eventory_shared::{Booking, BookingId, HoldId};
+
+use super::holds::idempotency_key;
+use super::json::ApiJson;
+use super::ApiError;
+use crate::app::AppState;
+use crate::auth::extract::{AnyUser, Seller};
+use crate::store::BookingFilter;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/holds/{hold}/checkout", post(checkout))
+        .route("/api/bookings/mine", get(mine))
+        .route("/api/bookings/{booking}", get(fetch))
+}
+
+/// Starts paying for a hold: the booking exists (pending) when this answers 202; follow it on
+/// the live feed or with `GET /api/bookings/{booking}`.
+#[utoipa::path(post, path = "/api/holds/{hold}/checkout", tag = "bookings",
+    params(
+        ("hold" = String, Path, description = "hold id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key returns the same booking"),
+    ),
+    request_body = CheckoutRequest,
+    responses(
+        (status = 202, body = CheckoutResponse, description = "booking created, payment under way"),
+        (status = 404, body = ApiErrorBody), (status = 410, body = ApiErrorBody, description = "hold_expired"),
+        (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub(crate) async fn checkout(
+    State(state): State<AppState>,
+    Seller(caller): Seller,
+    Path(hold): Path<HoldId>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<CheckoutRequest>,
+) -> Result<(StatusCode, Json<CheckoutResponse>), ApiError> {
+    if body.coupon.is_some() {
+        return Err(ApiError::Validation(
+            "coupons are redeemed with the rewards programme, not yet at checkout".into(),
+        ));
+    }
+    let key = idempotency_key(&headers)?;
+    let done = state
+        .checkout
+        .checkout(&caller, hold, body.payment, body.cash_tendered, key)
+        .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(CheckoutResponse {
+            booking: done.booking.booking,
+            change_due: done.change_due,
+        }),
+    ))
+}
+
+/// A booking: its owner's, or any for staff.
+#[utoipa::path(get, path = "/api/bookings/{booking}", tag = "bookings",
+    params(("booking" = String, Path, description = "booking id")),
+    responses((status = 200, body = Booking), (status = 404, body = ApiErrorBody), (status = 401, body = ApiErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn fetch(
+    State(state): State<AppState>,
+    AnyUser(caller): AnyUser,
+    Path(booking): Path<BookingId>,
+) -> Result<Json<Booking>, ApiError> {
+    let record = state
+        .store
+        .booking(booking)
+        .await?
+        .filter(|r| caller.role.is_staff() || r.booking.user_id == Some(caller.user_id))
+        .ok_or_else(|| ApiError::NotFound("no such booking".into()))?;
+    Ok(Json(record.booking))
+}
+
+/// The caller's bookings, newest first.
+#[utoipa::path(get, path = "/api/bookings/mine", tag = "bookings",
+    responses((status = 200, body = BookingList), (status = 401, body = ApiErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn mine(
+    State(state): State<AppState>,
+    AnyUser(caller): AnyUser,
+) -> Result<Json<BookingList>, ApiError> {
+    let records = state
+        .store
+        .bookings(&BookingFilter {
+            user_id: Some(caller.user_id),
+            limit: 200,
+            ..BookingFilter::default()
+        })
+        .await?;
+    Ok(Json(BookingList {
+        bookings: records.into_iter().map(|r| r.booking).collect(),
+    }))
+}

@@ -1,0 +1,289 @@
+//! Checkout: turns a hold into a pending booking whose payment the workers then run.
+//!
+//! The booking and its `booking.created` event are written in one store transaction (the
+//! outbox), so there is no moment where one exists without the other. Only then do the hold's
+//! seats become `processing` (they stop expiring). If the hold expired in between, the booking
+//! is cancelled with a conditional update and the payment worker, which only charges pending
+//! bookings, never charges it.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use eventory_shared::events::{DomainEvent, EventEnvelope};
+use eventory_shared::{
+    Booking, BookingId, BookingStatus, Channel, HoldId, Money, PaymentMethod, Role,
+};
+use uuid::Uuid;
+
+use crate::auth::extract::Caller;
+use crate::live::SeatFeed;
+use crate::seats::{HoldState, LedgerError, SeatLedger};
+use crate::store::{BookingRecord, OutboxEntry, ShowCatalog, Store, StoreError};
+
+/// Why a checkout was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckoutError {
+    #[error("no such hold")]
+    NoSuchHold,
+    #[error("the hold expired")]
+    HoldExpired,
+    #[error("payment for this hold has already started")]
+    AlreadyCheckedOut,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0} may not pay by {1:?}")]
+    MethodNotAllowed(Role, PaymentMethod),
+    #[error("the show's prices do not cover seat {0}")]
+    Unpriced(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Ledger(LedgerError),
+}
+
+/// What checkout produced.
+#[derive(Debug)]
+pub struct CheckedOut {
+    pub booking: BookingRecord,
+    pub change_due: Option<Money>,
+}
+
+/// Checkout for signed-in callers.
+#[derive(Clone)]
+pub struct CheckoutDesk {
+    pub ledger: Arc<dyn SeatLedger>,
+    pub store: Arc<dyn Store>,
+    pub catalog: Arc<ShowCatalog>,
+    pub feed: SeatFeed,
+    /// Woken when an outbox entry is written, so the relay publishes at once.
+    pub outbox_written: Arc<tokio::sync::Notify>,
+}
+
+/// The sales channel of a role.
+pub fn channel_of(role: Role) -> Channel {
+    match role {
+        Role::Cashier | Role::Admin => Channel::Counter,
+        Role::Kiosk => Channel::Kiosk,
+        Role::Customer => Channel::Online,
+    }
+}
+
+/// A short booking code for the counter: 8 characters from an alphabet without look-alikes.
+pub fn booking_code() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    (0..8)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+impl CheckoutDesk {
+    pub async fn checkout(
+        &self,
+        caller: &Caller,
+        hold_id: HoldId,
+        method: PaymentMethod,
+        cash_tendered: Option<Money>,
+        idempotency_key: Option<String>,
+    ) -> Result<CheckedOut, CheckoutError> {
+        // A retry of a checkout that went through returns the same booking.
+        if let Some(key) = &idempotency_key {
+            if let Some(existing) = self
+                .store
+                .booking_by_idempotency_key(caller.user_id, key)
+                .await?
+            {
+                if existing.hold_id != hold_id {
+                    return Err(CheckoutError::Invalid(
+                        "this Idempotency-Key was used for another hold".into(),
+                    ));
+                }
+                let change_due = change_due(&existing);
+                return Ok(CheckedOut {
+                    booking: existing,
+                    change_due,
+                });
+            }
+        }
+        let allowed = match method {
+            PaymentMethod::Cash => caller.role.is_staff(),
+            PaymentMethod::Card => true,
+        };
+        if !allowed {
+            return Err(CheckoutError::MethodNotAllowed(caller.role, method));
+        }
+        let hold = self
+            .ledger
+            .get_hold(hold_id)
+            .await
+            .map_err(CheckoutError::Ledger)?
+            .filter(|h| h.owner == caller.owner())
+            .ok_or(CheckoutError::NoSuchHold)?;
+        if hold.state == HoldState::Processing {
+            return Err(CheckoutError::AlreadyCheckedOut);
+        }
+        if hold.expires_at <= Utc::now() {
+            return Err(CheckoutError::HoldExpired);
+        }
+        let amount = self.price(&hold).await?;
+        if method == PaymentMethod::Cash {
+            match cash_tendered {
+                None => {
+                    return Err(CheckoutError::Invalid(
+                        "cash_tendered is required for cash".into(),
+                    ))
+                }
+                Some(t) if t.currency != amount.currency => {
+                    return Err(CheckoutError::Invalid(format!(
+                        "cash must be in {}",
+                        amount.currency
+                    )))
+                }
+                Some(t) if t.amount_minor < amount.amount_minor => {
+                    return Err(CheckoutError::Invalid(format!(
+                        "{t} does not cover {amount}"
+                    )))
+                }
+                Some(_) => {}
+            }
+        }
+
+        let now = Utc::now();
+        let booking_id = BookingId::from_uuid(Uuid::new_v4());
+        let record = BookingRecord {
+            booking: Booking {
+                id: booking_id,
+                code: booking_code(),
+                show_id: hold.show_id,
+                user_id: Some(caller.user_id),
+                seats: hold.seats.clone(),
+                amount,
+                channel: channel_of(caller.role),
+                payment_method: method,
+                status: BookingStatus::Pending,
+                created_at: now,
+                updated_at: now,
+            },
+            hold_id,
+            idempotency_key,
+            cash_tendered: if method == PaymentMethod::Cash {
+                cash_tendered
+            } else {
+                None
+            },
+            coupon: None,
+        };
+        let event = EventEnvelope::new(
+            Uuid::new_v4(),
+            now,
+            DomainEvent::BookingCreated {
+                booking_id,
+                show_id: hold.show_id,
+                hold_id,
+                seats: hold.seats.clone(),
+                amount,
+                payment_method: method,
+                cash_tendered: record.cash_tendered,
+            },
+        );
+        let outbox = OutboxEntry {
+            id: event.event_id,
+            payload: serde_json::to_string(&event).map_err(|e| StoreError::Backend(e.into()))?,
+            created_at: now,
+            sent_at: None,
+        };
+        match self
+            .store
+            .insert_booking_with_outbox(&record, &outbox)
+            .await
+        {
+            Ok(()) => {}
+            // A concurrent retry with the same key won: answer with its booking.
+            Err(StoreError::Duplicate(_)) if record.idempotency_key.is_some() => {
+                let key = record.idempotency_key.as_deref().unwrap_or_default();
+                let existing = self
+                    .store
+                    .booking_by_idempotency_key(caller.user_id, key)
+                    .await?
+                    .ok_or(StoreError::NotFound("booking"))?;
+                let change_due = change_due(&existing);
+                return Ok(CheckedOut {
+                    booking: existing,
+                    change_due,
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.outbox_written.notify_one();
+
+        match self.ledger.mark_processing(hold_id).await {
+            Ok(change) => {
+                if let Some(change) = change {
+                    self.feed.publish(change).await;
+                }
+            }
+            Err(e) => {
+                // The hold went away between the checks and now: the booking must not be
+                // charged. Cancelling it is conditional, so a worker that already took it wins.
+                self.store
+                    .transition_booking(
+                        booking_id,
+                        &[BookingStatus::Pending],
+                        BookingStatus::Cancelled,
+                        None,
+                    )
+                    .await?;
+                return Err(match e {
+                    LedgerError::HoldExpired(_) | LedgerError::HoldNotFound(_) => {
+                        CheckoutError::HoldExpired
+                    }
+                    other => CheckoutError::Ledger(other),
+                });
+            }
+        }
+        metrics::counter!("eventory_checkouts_total", "method" => format!("{method:?}"))
+            .increment(1);
+        let change_due = change_due(&record);
+        Ok(CheckedOut {
+            booking: record,
+            change_due,
+        })
+    }
+
+    /// The price of a hold: each seat at its category's price for the show.
+    async fn price(&self, hold: &crate::seats::Hold) -> Result<Money, CheckoutError> {
+        let show = self
+            .catalog
+            .show(hold.show_id)
+            .await?
+            .ok_or(CheckoutError::NoSuchHold)?;
+        let venue = self
+            .store
+            .venue(show.venue_id)
+            .await?
+            .ok_or(StoreError::NotFound("venue"))?;
+        let categories = venue.layout.seat_categories();
+        let mut total: Option<Money> = None;
+        for seat in &hold.seats {
+            let price = categories
+                .get(seat)
+                .and_then(|c| show.prices.get(c))
+                .copied()
+                .ok_or_else(|| CheckoutError::Unpriced(seat.to_string()))?;
+            total = Some(match total {
+                None => price,
+                Some(t) => t
+                    .checked_add(price)
+                    .map_err(|e| CheckoutError::Invalid(e.to_string()))?,
+            });
+        }
+        total.ok_or_else(|| CheckoutError::Invalid("a hold without seats".into()))
+    }
+}
+
+fn change_due(record: &BookingRecord) -> Option<Money> {
+    record
+        .cash_tendered
+        .and_then(|t| t.checked_sub(record.booking.amount).ok())
+}
