@@ -14,6 +14,8 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::accounts::{Accounts, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_ADDRESS};
+use crate::auth::rate_limit::RateLimiter;
 use crate::auth::tokens::TokenKeys;
 use crate::bus::{self, EventBus};
 use crate::config::Config;
@@ -48,6 +50,7 @@ pub struct Services {
     pub seat_maps: Arc<LedgerSeatMaps>,
     pub bus: Arc<dyn EventBus>,
     pub tokens: TokenKeys,
+    pub accounts: Accounts,
     pub feed: SeatFeed,
     pub hub: Hub,
     pub holds: HoldDesk,
@@ -102,6 +105,27 @@ impl AppState {
             config.max_seats_per_hold,
             config.hold_ttl,
         );
+        let (per_account, per_address) = match &config.redis_url {
+            Some(url) => {
+                let conn = seats::redis_conn::connect(url).await?;
+                let prefix = format!("{}:rate", config.redis_namespace);
+                (
+                    RateLimiter::redis(SIGN_IN_PER_ACCOUNT, conn.clone(), prefix.clone()),
+                    RateLimiter::redis(SIGN_IN_PER_ADDRESS, conn, prefix),
+                )
+            }
+            None => (
+                RateLimiter::in_process(SIGN_IN_PER_ACCOUNT),
+                RateLimiter::in_process(SIGN_IN_PER_ADDRESS),
+            ),
+        };
+        let accounts = Accounts {
+            store: store.clone(),
+            tokens: tokens.clone(),
+            refresh_ttl: config.refresh_token_ttl,
+            per_account,
+            per_address,
+        };
         let outbox_written = Arc::new(tokio::sync::Notify::new());
         let checkout = CheckoutDesk {
             ledger: ledger.clone(),
@@ -126,6 +150,7 @@ impl AppState {
             seat_maps,
             bus,
             tokens,
+            accounts,
             feed,
             hub,
             holds,
@@ -208,6 +233,8 @@ pub fn router(state: AppState) -> Router {
         .merge(http::holds::router())
         .merge(http::bookings::router())
         .merge(http::live::router())
+        .merge(http::auth::router())
+        .merge(http::shows::router())
         .merge(http::metrics::router())
         .merge(http::openapi::router())
         .fallback(|| async { ApiError::NotFound("no such resource".into()) })
@@ -250,9 +277,12 @@ pub async fn serve_on(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let background = Background::start(&state, state.config.run_workers);
-    let served = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let served = axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
     background.stop().await;
     served?;
     tracing::info!("stopped");

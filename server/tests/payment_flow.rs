@@ -99,9 +99,18 @@ async fn card_checkout_confirms_with_tickets_and_live_seat_booked() {
     .unwrap();
 
     // Wait for the map before changing seats, so every change arrives as a delta.
-    let first = tokio::time::timeout(Duration::from_secs(10), live.next()).await.unwrap().unwrap().unwrap();
-    let Message::Text(first) = first else { panic!("{first:?}") };
-    assert!(matches!(serde_json::from_str(&first).unwrap(), ServerMessage::InitialSeatStatus { .. }));
+    let first = tokio::time::timeout(Duration::from_secs(10), live.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let Message::Text(first) = first else {
+        panic!("{first:?}")
+    };
+    assert!(matches!(
+        serde_json::from_str(&first).unwrap(),
+        ServerMessage::InitialSeatStatus { .. }
+    ));
     let mut seen = vec!["initial_seat_status"];
 
     let held = hold(&server, &token, show, &["A1", "A2"]).await;

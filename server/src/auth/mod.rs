@@ -1,5 +1,6 @@
 //! Authentication and authorisation: access tokens, role extractors, sign-in rate limits.
 
+pub mod accounts;
 pub mod extract;
 pub mod password;
 pub mod rate_limit;

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use eventory_shared::api::{BookingList, CheckoutRequest, CheckoutResponse};
+use eventory_shared::api::{BookingList, CheckoutRequest, CheckoutResponse, RefundRequest};
 #[allow(unused_imports)] // named in the OpenAPI annotations
 use eventory_shared::ApiErrorBody;
 use eventory_shared::{Booking, BookingId, HoldId};
@@ -14,7 +14,7 @@ use super::holds::idempotency_key;
 use super::json::ApiJson;
 use super::ApiError;
 use crate::app::AppState;
-use crate::auth::extract::{AnyUser, Seller};
+use crate::auth::extract::{AnyUser, Seller, Staff};
 use crate::store::BookingFilter;
 
 pub fn router() -> Router<AppState> {
@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/holds/{hold}/checkout", post(checkout))
         .route("/api/bookings/mine", get(mine))
         .route("/api/bookings/{booking}", get(fetch))
+        .route("/api/bookings/{booking}/refund", post(refund))
 }
 
 /// Starts paying for a hold: the booking exists (pending) when this answers 202; follow it on
@@ -102,4 +103,26 @@ pub(crate) async fn mine(
     Ok(Json(BookingList {
         bookings: records.into_iter().map(|r| r.booking).collect(),
     }))
+}
+
+/// Staff: refunds a confirmed booking; its seats are for sale again at once.
+#[utoipa::path(post, path = "/api/bookings/{booking}/refund", tag = "bookings",
+    params(("booking" = String, Path)), request_body = RefundRequest,
+    responses((status = 200, body = Booking), (status = 409, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn refund(
+    State(state): State<AppState>,
+    Staff(caller): Staff,
+    Path(booking): Path<BookingId>,
+    ApiJson(body): ApiJson<RefundRequest>,
+) -> Result<Json<Booking>, ApiError> {
+    let refunded = crate::payments::refunds::refund_booking(
+        &state.worker_context(),
+        &caller,
+        booking,
+        &body.seats,
+        &body.reason,
+    )
+    .await?;
+    Ok(Json(refunded.booking))
 }

@@ -186,6 +186,36 @@ impl From<crate::payments::checkout::CheckoutError> for ApiError {
     }
 }
 
+impl From<crate::payments::refunds::RefundError> for ApiError {
+    fn from(e: crate::payments::refunds::RefundError) -> Self {
+        use crate::payments::refunds::RefundError as R;
+        match e {
+            R::NoSuchBooking => ApiError::NotFound("no such booking".into()),
+            R::NotConfirmed => ApiError::Conflict("only confirmed bookings can be refunded".into()),
+            R::Partial => ApiError::Validation(
+                "partial refunds are not supported: refund the whole booking".into(),
+            ),
+            R::NoReason => ApiError::Validation("a reason is required".into()),
+            R::Store(e) => e.into(),
+            R::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+impl From<crate::auth::accounts::AccountError> for ApiError {
+    fn from(e: crate::auth::accounts::AccountError) -> Self {
+        use crate::auth::accounts::AccountError as A;
+        match e {
+            A::Invalid(why) => ApiError::Validation(why.into()),
+            A::EmailTaken => ApiError::Conflict("an account with this email exists".into()),
+            A::InvalidCredentials => ApiError::Unauthorized,
+            A::RateLimited => ApiError::RateLimited,
+            A::Store(e) => e.into(),
+            A::Internal(e) => ApiError::Internal(e),
+        }
+    }
+}
+
 impl From<crate::seats::HoldError> for ApiError {
     fn from(e: crate::seats::HoldError) -> Self {
         use crate::seats::HoldError as H;

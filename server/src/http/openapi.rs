@@ -21,6 +21,14 @@ use crate::app::AppState;
         super::bookings::checkout,
         super::bookings::fetch,
         super::bookings::mine,
+        super::bookings::refund,
+        super::auth::sign_up,
+        super::auth::sign_in,
+        super::auth::refresh,
+        super::auth::sign_out,
+        super::auth::me,
+        super::shows::list,
+        super::shows::detail,
     ),
     components(schemas(eventory_shared::ErrorCode, eventory_shared::ApiErrorBody)),
     modifiers(&BearerAuth),
@@ -28,6 +36,8 @@ use crate::app::AppState;
         (name = "health", description = "liveness and readiness"),
         (name = "holds", description = "holding seats, all or none"),
         (name = "bookings", description = "checkout and bookings"),
+        (name = "auth", description = "accounts and sessions"),
+        (name = "shows", description = "shows and seat maps"),
     )
 )]
 pub struct ApiDoc;

@@ -1,0 +1,63 @@
+//! Shows: `GET /api/shows` (filters `date`, `venue_id`) and `GET /api/shows/{show}` with its
+//! live seat map. Public: browsing needs no account.
+
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use eventory_shared::api::{ShowDetail, ShowFilter};
+#[allow(unused_imports)] // named in the OpenAPI annotations
+use eventory_shared::ApiErrorBody;
+use eventory_shared::{Show, ShowId};
+
+use super::ApiError;
+use crate::app::AppState;
+use crate::live::SeatMaps;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/shows", get(list))
+        .route("/api/shows/{show}", get(detail))
+}
+
+/// Shows by start time, optionally on one date (UTC) and/or in one venue.
+#[utoipa::path(get, path = "/api/shows", tag = "shows",
+    params(("date" = Option<String>, Query, description = "YYYY-MM-DD"), ("venue_id" = Option<String>, Query)),
+    responses((status = 200, body = Vec<Show>), (status = 400, body = ApiErrorBody)))]
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    filter: Result<Query<ShowFilter>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<Show>>, ApiError> {
+    let Query(filter) = filter?;
+    Ok(Json(state.store.shows(&filter).await?))
+}
+
+/// A show, its venue's name and its seat map now (layout, states, version).
+#[utoipa::path(get, path = "/api/shows/{show}", tag = "shows",
+    params(("show" = String, Path)), responses((status = 200, body = ShowDetail), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn detail(
+    State(state): State<AppState>,
+    Path(show): Path<ShowId>,
+) -> Result<Json<ShowDetail>, ApiError> {
+    let found = state
+        .store
+        .show(show)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no show {show}")))?;
+    let venue_name = state
+        .store
+        .venue(found.venue_id)
+        .await?
+        .map(|v| v.name)
+        .unwrap_or_default();
+    let seat_map = state
+        .seat_maps
+        .seat_map(show)
+        .await
+        .map_err(|e| ApiError::Unavailable(format!("seat map: {e:#}")))?
+        .ok_or_else(|| ApiError::NotFound(format!("no show {show}")))?;
+    Ok(Json(ShowDetail {
+        show: found,
+        venue_name,
+        seat_map,
+    }))
+}
