@@ -172,6 +172,7 @@ impl AppState {
             bus: self.bus.clone(),
             gateways: self.gateways.clone(),
             feed: self.feed.clone(),
+            prizes: Arc::new(self.config.prize_table.clone()),
         }
     }
 }
@@ -235,6 +236,8 @@ pub fn router(state: AppState) -> Router {
         .merge(http::live::router())
         .merge(http::auth::router())
         .merge(http::shows::router())
+        .merge(http::rewards::router())
+        .merge(http::admin::router())
         .merge(http::metrics::router())
         .merge(http::openapi::router())
         .fallback(|| async { ApiError::NotFound("no such resource".into()) })

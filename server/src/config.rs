@@ -49,6 +49,8 @@ pub struct Config {
     /// Whether `serve` also runs the outbox relay and the payment/booking workers (the
     /// single-box default); turn off when `eventory-server worker` runs them separately.
     pub run_workers: bool,
+    /// Scratch-card prizes and weights ("cashback_10:20,popcorn_combo:25,...").
+    pub prize_table: crate::rewards::PrizeTable,
 }
 
 /// How logs are written.
@@ -101,10 +103,11 @@ struct FileConfig {
     card_latency_ms: Option<u64>,
     card_decline_rate: Option<f64>,
     run_workers: Option<bool>,
+    prize_table: Option<String>,
 }
 
 /// Environment variable for each key.
-pub const ENV_VARS: [(&str, &str); 19] = [
+pub const ENV_VARS: [(&str, &str); 20] = [
     ("bind", "EVENTORY_BIND"),
     ("data_dir", "EVENTORY_DATA_DIR"),
     ("redis_url", "REDIS_URL"),
@@ -124,6 +127,7 @@ pub const ENV_VARS: [(&str, &str); 19] = [
     ("card_latency_ms", "EVENTORY_CARD_LATENCY_MS"),
     ("card_decline_rate", "EVENTORY_CARD_DECLINE_RATE"),
     ("run_workers", "EVENTORY_RUN_WORKERS"),
+    ("prize_table", "EVENTORY_PRIZE_TABLE"),
 ];
 
 /// Environment variable naming an optional TOML file.
@@ -365,6 +369,13 @@ impl Config {
             }
         };
 
+        let prize_table = match var("prize_table").or(file.prize_table) {
+            None => crate::rewards::PrizeTable::default(),
+            Some(text) => text
+                .parse()
+                .map_err(|e| invalid("prize_table", format!("{e}")))?,
+        };
+
         Ok(Config {
             bind,
             data_dir: var("data_dir")
@@ -388,6 +399,7 @@ impl Config {
             card_latency: Duration::from_millis(card_latency_ms),
             card_decline_rate,
             run_workers,
+            prize_table,
         })
     }
 
@@ -507,6 +519,7 @@ mod tests {
             ("EVENTORY_JWT_SECRET", "short", "jwt_secret"),
             ("EVENTORY_CARD_DECLINE_RATE", "1.5", "card_decline_rate"),
             ("EVENTORY_RUN_WORKERS", "maybe", "run_workers"),
+            ("EVENTORY_PRIZE_TABLE", "caviar:1", "prize_table"),
         ] {
             let err = Config::from_sources(None, env(&[(var, value)])).unwrap_err();
             assert!(

@@ -4,6 +4,7 @@
 //! (persistence), `bus` (events), with the HTTP layer in `http` kept thin on top, and `app`
 //! as the one place that wires ports to implementations.
 
+pub mod admin;
 pub mod app;
 pub mod auth;
 pub mod bus;
@@ -14,6 +15,7 @@ pub mod live;
 pub mod loadtest;
 pub mod loadtest_http;
 pub mod payments;
+pub mod rewards;
 pub mod seats;
 pub mod store;
 pub mod telemetry;

@@ -49,6 +49,9 @@ contract!(
     refunds_free_the_seats_for_a_new_sale,
     payments_events_rewards_and_coupons_are_once_only,
     loyalty_points_add_up_under_concurrency,
+    rewards_reveal_once_and_void_only_unrevealed,
+    sales_are_aggregated_by_day_channel_and_show,
+    venues_and_shows_can_be_updated,
     audit_log_lists_newest_first,
     migrate_is_idempotent,
 );
@@ -589,16 +592,156 @@ async fn payments_events_rewards_and_coupons_are_once_only(store: Db) {
 
 async fn loyalty_points_add_up_under_concurrency(store: Db) {
     let user = UserId::from_uuid(Uuid::new_v4());
-    let adds: Vec<_> = (0..40)
-        .map(|_| {
+    // 40 distinct entries, each sent twice at once: every entry counts exactly once.
+    let adds: Vec<_> = (0..80)
+        .map(|i| {
             let store = store.clone();
-            tokio::spawn(async move { store.add_loyalty_points(user, 3).await.unwrap() })
+            tokio::spawn(async move {
+                store
+                    .record_loyalty(user, &format!("earn:{}", i % 40), 3)
+                    .await
+                    .unwrap()
+            })
         })
         .collect();
+    let mut recorded = 0;
     for add in adds {
-        add.await.unwrap();
+        recorded += usize::from(add.await.unwrap().is_some());
     }
-    assert_eq!(store.add_loyalty_points(user, -20).await.unwrap(), 100);
+    assert_eq!(recorded, 40);
+    assert_eq!(store.loyalty_points(user).await.unwrap(), 120);
+    assert_eq!(
+        store.record_loyalty(user, "refund:x", -20).await.unwrap(),
+        Some(100)
+    );
+    assert_eq!(
+        store.record_loyalty(user, "refund:x", -20).await.unwrap(),
+        None,
+        "once"
+    );
+    assert_eq!(
+        store
+            .loyalty_points(UserId::from_uuid(Uuid::new_v4()))
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+async fn rewards_reveal_once_and_void_only_unrevealed(store: Db) {
+    let reward = |booking| RewardRecord {
+        booking_id: booking,
+        user_id: None,
+        prize: "beverage".into(),
+        revealed: false,
+        voided: false,
+        created_at: Utc::now(),
+    };
+    let scratched = BookingId::from_uuid(Uuid::new_v4());
+    store.insert_reward(&reward(scratched)).await.unwrap();
+    let racers: Vec<_> = (0..20)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.reveal_reward(scratched).await.unwrap() })
+        })
+        .collect();
+    let mut reveals = 0;
+    for racer in racers {
+        reveals += usize::from(racer.await.unwrap().is_some());
+    }
+    assert_eq!(reveals, 1, "one reveal of concurrent scratches");
+    assert!(
+        !store.void_reward(scratched).await.unwrap(),
+        "a revealed card is not voided"
+    );
+    let unscratched = BookingId::from_uuid(Uuid::new_v4());
+    store.insert_reward(&reward(unscratched)).await.unwrap();
+    assert!(store.void_reward(unscratched).await.unwrap());
+    assert_eq!(
+        store.reveal_reward(unscratched).await.unwrap(),
+        None,
+        "voided cards cannot be revealed"
+    );
+    let stats = store.reward_stats().await.unwrap();
+    assert_eq!((stats.issued, stats.revealed, stats.voided), (2, 1, 1));
+}
+
+async fn sales_are_aggregated_by_day_channel_and_show(store: Db) {
+    let show = ShowId::from_uuid(Uuid::new_v4());
+    let other_show = ShowId::from_uuid(Uuid::new_v4());
+    for (s, seats, channel) in [
+        (show, &["A1", "A2"][..], Channel::Counter),
+        (show, &["A3"][..], Channel::Online),
+        (other_show, &["A1"][..], Channel::Online),
+    ] {
+        let mut b = booking(s, None, seats, None);
+        b.booking.channel = channel;
+        store
+            .insert_booking_with_outbox(&b, &outbox())
+            .await
+            .unwrap();
+        store
+            .confirm_booking_with_tickets(b.booking.id, &tickets(&b), None)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let pending = booking(show, None, &["B1"], None); // not confirmed: not revenue
+    store
+        .insert_booking_with_outbox(&pending, &outbox())
+        .await
+        .unwrap();
+    let report = store
+        .sales_report(
+            Utc::now() - Duration::hours(1),
+            Utc::now() + Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    let total: i64 = report.by_day.iter().map(|d| d.revenue_minor).sum();
+    assert_eq!(total, 4000);
+    let counter: Vec<_> = report
+        .by_day
+        .iter()
+        .filter(|d| d.channel == Channel::Counter)
+        .collect();
+    assert_eq!(
+        (counter.len(), counter[0].seats, counter[0].revenue_minor),
+        (1, 2, 2000)
+    );
+    assert_eq!(report.by_show[0].show_id, show, "most seats first");
+    assert_eq!(
+        (report.by_show[0].seats, report.by_show[0].bookings),
+        (3, 2)
+    );
+    let none = store
+        .sales_report(
+            Utc::now() - Duration::days(3),
+            Utc::now() - Duration::days(2),
+        )
+        .await
+        .unwrap();
+    assert!(none.by_day.is_empty() && none.by_show.is_empty());
+}
+
+async fn venues_and_shows_can_be_updated(store: Db) {
+    let (mut venue, mut show) = venue_and_show(&store, Duration::days(1)).await;
+    venue.name = "Renamed".into();
+    assert!(store.update_venue(&venue).await.unwrap());
+    assert_eq!(
+        store.venue(venue.id).await.unwrap().unwrap().name,
+        "Renamed"
+    );
+    show.title = "New title".into();
+    show.starts_at += Duration::days(1);
+    assert!(store.update_show(&show).await.unwrap());
+    assert_eq!(store.show(show.id).await.unwrap().unwrap(), show);
+    let stranger = Venue {
+        id: VenueId::from_uuid(Uuid::new_v4()),
+        ..venue
+    };
+    assert!(!store.update_venue(&stranger).await.unwrap());
+    assert!(store.users().await.is_ok());
 }
 
 async fn audit_log_lists_newest_first(store: Db) {

@@ -161,6 +161,162 @@ pub struct BookingRef {
     pub channel: Channel,
 }
 
+// ---- rewards and loyalty ------------------------------------------------------------------
+
+/// Whether a scratch card was scratched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RewardState {
+    Unscratched,
+    Revealed,
+    Voided,
+}
+
+/// `GET /api/bookings/{booking}/reward`: the card, its prize only once revealed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RewardView {
+    pub state: RewardState,
+    pub prize: Option<String>,
+}
+
+/// `POST /api/bookings/{booking}/reward/scratch`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScratchResponse {
+    pub prize: String,
+    /// True for exactly one scratch of a card; replays show the same prize.
+    pub first_reveal: bool,
+}
+
+/// A coupon as its owner sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CouponView {
+    pub code: String,
+    pub percent_off: u32,
+    pub redeemed: bool,
+}
+
+/// `GET /api/me/loyalty`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoyaltyView {
+    pub points: i64,
+    pub coupons: Vec<CouponView>,
+}
+
+// ---- admin --------------------------------------------------------------------------------
+
+/// `POST /api/admin/venues`, `PUT /api/admin/venues/{venue}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct VenueRequest {
+    pub name: String,
+    pub layout: crate::venue::VenueLayout,
+}
+
+/// `POST /api/admin/shows`, `PUT /api/admin/shows/{show}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ShowRequest {
+    pub venue_id: VenueId,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub starts_at: DateTime<Utc>,
+    pub prices: BTreeMap<crate::venue::CategoryId, Money>,
+    pub sale_opens_at: DateTime<Utc>,
+    pub sale_closes_at: DateTime<Utc>,
+    pub status: crate::show::ShowStatus,
+}
+
+/// `POST /api/admin/staff`: a cashier or kiosk account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StaffRequest {
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// Revenue of one day and channel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DayRevenue {
+    /// "YYYY-MM-DD" (UTC).
+    pub day: String,
+    pub channel: Channel,
+    pub bookings: u64,
+    pub seats: u64,
+    pub revenue_minor: i64,
+}
+
+/// Sales of one show.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ShowSales {
+    pub show_id: ShowId,
+    pub bookings: u64,
+    pub seats: u64,
+    pub revenue_minor: i64,
+}
+
+/// Sales by day and channel, and by show (most seats first).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SalesReport {
+    pub by_day: Vec<DayRevenue>,
+    pub by_show: Vec<ShowSales>,
+}
+
+/// Reward counts.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RewardStats {
+    pub issued: u64,
+    pub revealed: u64,
+    pub voided: u64,
+}
+
+/// Occupancy of one upcoming show.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ShowOccupancy {
+    pub show_id: ShowId,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub sold: u64,
+    pub capacity: u64,
+}
+
+/// `GET /api/admin/analytics`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AnalyticsResponse {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub sales: SalesReport,
+    pub occupancy: Vec<ShowOccupancy>,
+    pub rewards: RewardStats,
+}
+
+/// One audit log entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditView {
+    pub at: DateTime<Utc>,
+    pub actor: Option<UserId>,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+}
+
 // ---- health -----------------------------------------------------------------------------
 
 /// `GET /health`: the process is up.

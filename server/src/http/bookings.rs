@@ -46,15 +46,17 @@ pub(crate) async fn checkout(
     headers: HeaderMap,
     ApiJson(body): ApiJson<CheckoutRequest>,
 ) -> Result<(StatusCode, Json<CheckoutResponse>), ApiError> {
-    if body.coupon.is_some() {
-        return Err(ApiError::Validation(
-            "coupons are redeemed with the rewards programme, not yet at checkout".into(),
-        ));
-    }
     let key = idempotency_key(&headers)?;
     let done = state
         .checkout
-        .checkout(&caller, hold, body.payment, body.cash_tendered, key)
+        .checkout(
+            &caller,
+            hold,
+            body.payment,
+            body.cash_tendered,
+            body.coupon,
+            key,
+        )
         .await?;
     Ok((
         StatusCode::ACCEPTED,

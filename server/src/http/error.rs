@@ -216,6 +216,33 @@ impl From<crate::auth::accounts::AccountError> for ApiError {
     }
 }
 
+impl From<crate::admin::AdminError> for ApiError {
+    fn from(e: crate::admin::AdminError) -> Self {
+        use crate::admin::AdminError as A;
+        match e {
+            A::Invalid(why) => ApiError::Validation(why),
+            A::NotFound(what) => ApiError::NotFound(format!("no such {what}")),
+            A::SoldSeatsRemoved(seats) => ApiError::SeatsTaken(seats),
+            A::Conflict(why) => ApiError::Conflict(why),
+            A::Store(e) => e.into(),
+            A::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+impl From<crate::rewards::ScratchError> for ApiError {
+    fn from(e: crate::rewards::ScratchError) -> Self {
+        use crate::rewards::ScratchError as S;
+        match e {
+            S::NoReward => ApiError::NotFound("no reward for this booking".into()),
+            S::Voided => {
+                ApiError::Conflict("this card was voided: its booking was refunded".into())
+            }
+            S::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::seats::HoldError> for ApiError {
     fn from(e: crate::seats::HoldError) -> Self {
         use crate::seats::HoldError as H;

@@ -79,12 +79,14 @@ pub fn booking_code() -> String {
 }
 
 impl CheckoutDesk {
+    #[allow(clippy::too_many_arguments)]
     pub async fn checkout(
         &self,
         caller: &Caller,
         hold_id: HoldId,
         method: PaymentMethod,
         cash_tendered: Option<Money>,
+        coupon: Option<String>,
         idempotency_key: Option<String>,
     ) -> Result<CheckedOut, CheckoutError> {
         // A retry of a checkout that went through returns the same booking.
@@ -126,7 +128,29 @@ impl CheckoutDesk {
         if hold.expires_at <= Utc::now() {
             return Err(CheckoutError::HoldExpired);
         }
-        let amount = self.price(&hold).await?;
+        let mut amount = self.price(&hold).await?;
+        let booking_id = BookingId::from_uuid(Uuid::new_v4());
+        if let Some(code) = &coupon {
+            // The coupon must be the caller's (or for everyone) and unused; redeeming it is one
+            // conditional update, so two checkouts racing with one coupon get it once.
+            let usable = self
+                .store
+                .coupon(code)
+                .await?
+                .filter(|c| c.user_id.is_none() || c.user_id == Some(caller.user_id))
+                .filter(|c| c.redeemed_by.is_none());
+            let redeemed = match usable {
+                Some(_) => self.store.redeem_coupon(code, booking_id).await?,
+                None => None,
+            };
+            let coupon = redeemed.ok_or_else(|| {
+                CheckoutError::Invalid("this coupon is not valid or was used already".into())
+            })?;
+            let discount = amount.percent(coupon.percent_off);
+            amount = amount
+                .checked_sub(discount)
+                .map_err(|e| CheckoutError::Invalid(e.to_string()))?;
+        }
         if method == PaymentMethod::Cash {
             match cash_tendered {
                 None => {
@@ -150,7 +174,6 @@ impl CheckoutDesk {
         }
 
         let now = Utc::now();
-        let booking_id = BookingId::from_uuid(Uuid::new_v4());
         let record = BookingRecord {
             booking: Booking {
                 id: booking_id,

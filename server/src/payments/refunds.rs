@@ -78,6 +78,7 @@ pub async fn refund_booking(
     {
         ctx.feed.publish(change).await;
     }
+    crate::rewards::on_refunded(ctx.store.as_ref(), &refunded).await?;
     if let Some(payment) = ctx.store.payment(booking_id).await? {
         ctx.gateways
             .for_method(payment.method)

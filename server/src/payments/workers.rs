@@ -37,6 +37,7 @@ pub struct WorkerContext {
     pub bus: Arc<dyn EventBus>,
     pub gateways: Arc<Gateways>,
     pub feed: SeatFeed,
+    pub prizes: Arc<crate::rewards::PrizeTable>,
 }
 
 /// Starts both workers until `stop`.
@@ -235,7 +236,12 @@ async fn payment_succeeded(
     let booking = &record.booking;
     match booking.status {
         BookingStatus::Pending | BookingStatus::Processing => {}
-        // Applied already, or refunded because its hold was lost.
+        // Applied already (a redelivery): finish its effects in case a crash cut them short.
+        BookingStatus::Confirmed => {
+            crate::rewards::on_confirmed(ctx.store.as_ref(), &ctx.prizes, &record).await?;
+            return Ok(());
+        }
+        // Refunded because its hold was lost.
         _ => return Ok(()),
     }
     match ctx
@@ -271,6 +277,7 @@ async fn payment_succeeded(
                     if let Some(change) = change {
                         ctx.feed.publish(change).await;
                     }
+                    crate::rewards::on_confirmed(ctx.store.as_ref(), &ctx.prizes, &record).await?;
                     metrics::counter!("eventory_bookings_confirmed_total").increment(1);
                     Ok(())
                 }

@@ -43,10 +43,12 @@ const OUTBOX_PENDING: Def = TableDefinition::new("outbox_pending");
 const PROCESSED_EVENTS: Def = TableDefinition::new("processed_events");
 const REWARDS: Def = TableDefinition::new("rewards");
 const LOYALTY: Def = TableDefinition::new("loyalty");
+/// Loyalty entries by key ("earn:<booking>"): each recorded once.
+const LOYALTY_ENTRIES: Def = TableDefinition::new("loyalty_entries");
 const COUPONS: Def = TableDefinition::new("coupons");
 const AUDIT: Def = TableDefinition::new("audit");
 
-const ALL_TABLES: [Def; 18] = [
+const ALL_TABLES: [Def; 19] = [
     USERS,
     USERS_BY_EMAIL,
     REFRESH_TOKENS,
@@ -63,6 +65,7 @@ const ALL_TABLES: [Def; 18] = [
     PROCESSED_EVENTS,
     REWARDS,
     LOYALTY,
+    LOYALTY_ENTRIES,
     COUPONS,
     AUDIT,
 ];
@@ -708,17 +711,87 @@ impl Store for EmbeddedStore {
         .await
     }
 
-    async fn add_loyalty_points(&self, user: UserId, delta: i64) -> StoreResult<i64> {
+    async fn reveal_reward(&self, booking: BookingId) -> StoreResult<Option<RewardRecord>> {
         self.write(move |tx| {
+            let mut rewards = tx.open_table(REWARDS).map_err(backend)?;
+            let key = booking.to_string();
+            let Some(mut reward) = get::<RewardRecord>(&rewards, &key)? else {
+                return Ok(None);
+            };
+            if reward.revealed || reward.voided {
+                return Ok(None);
+            }
+            reward.revealed = true;
+            rewards
+                .insert(key.as_str(), encode(&reward)?.as_slice())
+                .map_err(backend)?;
+            Ok(Some(reward))
+        })
+        .await
+    }
+
+    async fn void_reward(&self, booking: BookingId) -> StoreResult<bool> {
+        self.write(move |tx| {
+            let mut rewards = tx.open_table(REWARDS).map_err(backend)?;
+            let key = booking.to_string();
+            let Some(mut reward) = get::<RewardRecord>(&rewards, &key)? else {
+                return Ok(false);
+            };
+            if reward.revealed || reward.voided {
+                return Ok(false);
+            }
+            reward.voided = true;
+            rewards
+                .insert(key.as_str(), encode(&reward)?.as_slice())
+                .map_err(backend)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn record_loyalty(
+        &self,
+        user: UserId,
+        entry: &str,
+        delta: i64,
+    ) -> StoreResult<Option<i64>> {
+        let entry = entry.to_owned();
+        self.write(move |tx| {
+            let mut entries = tx.open_table(LOYALTY_ENTRIES).map_err(backend)?;
+            if entries.get(entry.as_str()).map_err(backend)?.is_some() {
+                return Ok(None);
+            }
+            entries
+                .insert(entry.as_str(), encode(&delta)?.as_slice())
+                .map_err(backend)?;
             let mut loyalty = tx.open_table(LOYALTY).map_err(backend)?;
             let key = user.to_string();
             let total = get::<i64>(&loyalty, &key)?.unwrap_or(0) + delta;
             loyalty
                 .insert(key.as_str(), encode(&total)?.as_slice())
                 .map_err(backend)?;
-            Ok(total)
+            Ok(Some(total))
         })
         .await
+    }
+
+    async fn loyalty_points(&self, user: UserId) -> StoreResult<i64> {
+        self.read(move |tx| {
+            Ok(
+                get::<i64>(&tx.open_table(LOYALTY).map_err(backend)?, &user.to_string())?
+                    .unwrap_or(0),
+            )
+        })
+        .await
+    }
+
+    async fn coupons_of_user(&self, user: UserId) -> StoreResult<Vec<CouponRecord>> {
+        let mut coupons: Vec<CouponRecord> = self
+            .read(|tx| all(&tx.open_table(COUPONS).map_err(backend)?))
+            .await?;
+        coupons.retain(|c| c.user_id == Some(user));
+        coupons.sort_by_key(|c| c.created_at);
+        Ok(coupons)
     }
 
     async fn insert_coupon(&self, coupon: &CouponRecord) -> StoreResult<()> {
@@ -738,6 +811,12 @@ impl Store for EmbeddedStore {
             Ok(())
         })
         .await
+    }
+
+    async fn coupon(&self, code: &str) -> StoreResult<Option<CouponRecord>> {
+        let code = code.to_owned();
+        self.read(move |tx| get(&tx.open_table(COUPONS).map_err(backend)?, &code))
+            .await
     }
 
     async fn redeem_coupon(
@@ -761,6 +840,103 @@ impl Store for EmbeddedStore {
             Ok(Some(coupon))
         })
         .await
+    }
+
+    async fn update_venue(&self, venue: &Venue) -> StoreResult<bool> {
+        let venue = venue.clone();
+        self.write(move |tx| {
+            let mut venues = tx.open_table(VENUES).map_err(backend)?;
+            let key = venue.id.to_string();
+            if venues.get(key.as_str()).map_err(backend)?.is_none() {
+                return Ok(false);
+            }
+            venues
+                .insert(key.as_str(), encode(&venue)?.as_slice())
+                .map_err(backend)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn update_show(&self, show: &Show) -> StoreResult<bool> {
+        let show = show.clone();
+        self.write(move |tx| {
+            let mut shows = tx.open_table(SHOWS).map_err(backend)?;
+            let key = show.id.to_string();
+            if shows.get(key.as_str()).map_err(backend)?.is_none() {
+                return Ok(false);
+            }
+            shows
+                .insert(key.as_str(), encode(&show)?.as_slice())
+                .map_err(backend)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn sales_report(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<SalesReport> {
+        let bookings: Vec<BookingRecord> = self
+            .read(|tx| all(&tx.open_table(BOOKINGS).map_err(backend)?))
+            .await?;
+        let mut by_day: std::collections::BTreeMap<(String, String), DayRevenue> =
+            Default::default();
+        let mut by_show: std::collections::HashMap<ShowId, ShowSales> = Default::default();
+        for record in bookings {
+            let b = record.booking;
+            if b.status != BookingStatus::Confirmed || b.created_at < from || b.created_at >= to {
+                continue;
+            }
+            let day = b.created_at.format("%Y-%m-%d").to_string();
+            let channel = serde_json::to_string(&b.channel).map_err(backend)?;
+            let entry = by_day.entry((day.clone(), channel)).or_insert(DayRevenue {
+                day,
+                channel: b.channel,
+                bookings: 0,
+                seats: 0,
+                revenue_minor: 0,
+            });
+            entry.bookings += 1;
+            entry.seats += b.seats.len() as u64;
+            entry.revenue_minor += b.amount.amount_minor;
+            let show = by_show.entry(b.show_id).or_insert(ShowSales {
+                show_id: b.show_id,
+                bookings: 0,
+                seats: 0,
+                revenue_minor: 0,
+            });
+            show.bookings += 1;
+            show.seats += b.seats.len() as u64;
+            show.revenue_minor += b.amount.amount_minor;
+        }
+        let mut by_show: Vec<ShowSales> = by_show.into_values().collect();
+        by_show.sort_by(|a, b| b.seats.cmp(&a.seats).then(a.show_id.cmp(&b.show_id)));
+        Ok(SalesReport {
+            by_day: by_day.into_values().collect(),
+            by_show,
+        })
+    }
+
+    async fn reward_stats(&self) -> StoreResult<RewardStats> {
+        let rewards: Vec<RewardRecord> = self
+            .read(|tx| all(&tx.open_table(REWARDS).map_err(backend)?))
+            .await?;
+        Ok(RewardStats {
+            issued: rewards.len() as u64,
+            revealed: rewards.iter().filter(|r| r.revealed).count() as u64,
+            voided: rewards.iter().filter(|r| r.voided).count() as u64,
+        })
+    }
+
+    async fn users(&self) -> StoreResult<Vec<UserRecord>> {
+        let mut users: Vec<UserRecord> = self
+            .read(|tx| all(&tx.open_table(USERS).map_err(backend)?))
+            .await?;
+        users.sort_by(|a, b| a.email.cmp(&b.email));
+        Ok(users)
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {

@@ -146,9 +146,24 @@ pub trait Store: Send + Sync + 'static {
     /// One reward per booking: a second is a `Duplicate`.
     async fn insert_reward(&self, reward: &RewardRecord) -> StoreResult<()>;
     async fn reward(&self, booking: BookingId) -> StoreResult<Option<RewardRecord>>;
-    /// Adds (or with a negative delta takes) loyalty points atomically; returns the new total.
-    async fn add_loyalty_points(&self, user: UserId, delta: i64) -> StoreResult<i64>;
+    /// Reveals an unrevealed, unvoided reward in one conditional update; `None` if it was
+    /// revealed already, voided, or does not exist (so of concurrent scratches one reveals).
+    async fn reveal_reward(&self, booking: BookingId) -> StoreResult<Option<RewardRecord>>;
+    /// Voids an unrevealed reward (its booking was refunded); `false` if there was none to void.
+    async fn void_reward(&self, booking: BookingId) -> StoreResult<bool>;
+    /// Records a loyalty entry once: `entry` is its unique key (e.g. "earn:<booking>"); the
+    /// points are added (or taken, negative) atomically with it. `None` if the entry existed.
+    async fn record_loyalty(
+        &self,
+        user: UserId,
+        entry: &str,
+        delta: i64,
+    ) -> StoreResult<Option<i64>>;
+    /// A user's loyalty points.
+    async fn loyalty_points(&self, user: UserId) -> StoreResult<i64>;
+    async fn coupons_of_user(&self, user: UserId) -> StoreResult<Vec<CouponRecord>>;
     async fn insert_coupon(&self, coupon: &CouponRecord) -> StoreResult<()>;
+    async fn coupon(&self, code: &str) -> StoreResult<Option<CouponRecord>>;
     /// Redeems an unredeemed coupon for `booking` in one conditional update; `None` if it does
     /// not exist or was redeemed already.
     async fn redeem_coupon(
@@ -156,6 +171,22 @@ pub trait Store: Send + Sync + 'static {
         code: &str,
         booking: BookingId,
     ) -> StoreResult<Option<CouponRecord>>;
+
+    // admin
+    /// Replaces a venue's name and layout; `false` if there is no such venue.
+    async fn update_venue(&self, venue: &Venue) -> StoreResult<bool>;
+    /// Replaces a show; `false` if there is no such show.
+    async fn update_show(&self, show: &Show) -> StoreResult<bool>;
+    /// Revenue of confirmed bookings created in [from, to), grouped by day and channel, and
+    /// seats sold and revenue per show; computed by the store.
+    async fn sales_report(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<SalesReport>;
+    /// How many rewards were issued, revealed and voided.
+    async fn reward_stats(&self) -> StoreResult<RewardStats>;
+    async fn users(&self) -> StoreResult<Vec<UserRecord>>;
 
     // audit
     async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;

@@ -83,6 +83,13 @@ struct BookingDoc {
     #[serde(flatten)]
     record: BookingRecord,
     created_ms: i64,
+    /// For the sales aggregation: the UTC day, the seat count and the amount as plain fields.
+    #[serde(default)]
+    day: String,
+    #[serde(default)]
+    seat_count: i64,
+    #[serde(default)]
+    amount_minor: i64,
 }
 
 /// The MongoDB store.
@@ -120,6 +127,15 @@ fn uuid_bson(uuid: &Uuid) -> Bson {
         subtype: mongodb::bson::spec::BinarySubtype::Generic,
         bytes: uuid.as_bytes().to_vec(),
     })
+}
+
+fn points_of(d: &Document) -> Option<i64> {
+    match d.get("points")? {
+        Bson::Int64(n) => Some(*n),
+        Bson::Int32(n) => Some(i64::from(*n)),
+        Bson::Double(n) => Some(*n as i64),
+        _ => None,
+    }
 }
 
 fn to_bson<T: Serialize>(value: &T) -> StoreResult<Bson> {
@@ -195,8 +211,12 @@ impl MongoStore {
                 }
             };
             match outcome {
-                Err(e) if e.contains_label(TRANSIENT_TRANSACTION_ERROR) && attempt < 20 => {
-                    tokio::time::sleep(Duration::from_millis(2 * attempt)).await;
+                Err(e) if e.contains_label(TRANSIENT_TRANSACTION_ERROR) && attempt < 60 => {
+                    // Jittered and growing, so transactions contending for one document spread
+                    // out instead of colliding again in lockstep.
+                    let ceiling = (2 * attempt).min(50);
+                    tokio::time::sleep(Duration::from_millis(rand::random::<u64>() % ceiling + 1))
+                        .await;
                 }
                 Err(e) if is_duplicate(&e) => return Err(StoreError::Duplicate("record")),
                 Err(e) => return Err(backend(e)),
@@ -452,6 +472,9 @@ impl Store for MongoStore {
                     let doc = BookingDoc {
                         id,
                         created_ms: booking.booking.created_at.timestamp_millis(),
+                        day: booking.booking.created_at.format("%Y-%m-%d").to_string(),
+                        seat_count: booking.booking.seats.len() as i64,
+                        amount_minor: booking.booking.amount.amount_minor,
                         record: booking,
                     };
                     store
@@ -797,43 +820,103 @@ impl Store for MongoStore {
             .await
     }
 
-    async fn add_loyalty_points(&self, user: UserId, delta: i64) -> StoreResult<i64> {
-        let accounts = self.coll::<Document>("loyalty");
-        let id = user.to_string();
-        // Make sure the account exists (idempotent: `$setOnInsert` changes nothing when it
-        // does; concurrent first upserts may collide on `_id`, which also means it exists)...
-        match accounts
-            .update_one(
-                doc! { "_id": &id },
-                doc! { "$setOnInsert": { "points": 0_i64 } },
+    async fn reveal_reward(&self, booking: BookingId) -> StoreResult<Option<RewardRecord>> {
+        let found = self
+            .coll::<Doc<RewardRecord>>("rewards")
+            .find_one_and_update(
+                doc! { "_id": booking.to_string(), "revealed": false, "voided": false },
+                doc! { "$set": { "revealed": true } },
             )
-            .upsert(true)
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if is_duplicate(&e) => {}
-            Err(e) => return Err(backend(e)),
-        }
-        // ...then apply the delta exactly once, atomically.
-        let found = accounts
-            .find_one_and_update(doc! { "_id": &id }, doc! { "$inc": { "points": delta } })
             .return_document(ReturnDocument::After)
             .await
             .map_err(backend)?;
-        found
-            .and_then(|d| d.get("points").cloned())
-            .and_then(|p| match p {
-                Bson::Int64(n) => Some(n),
-                Bson::Int32(n) => Some(i64::from(n)),
-                Bson::Double(n) => Some(n as i64),
-                _ => None,
+        Ok(found.map(|d| d.body))
+    }
+
+    async fn void_reward(&self, booking: BookingId) -> StoreResult<bool> {
+        let result = self
+            .coll::<Document>("rewards")
+            .update_one(
+                doc! { "_id": booking.to_string(), "revealed": false, "voided": false },
+                doc! { "$set": { "voided": true } },
+            )
+            .await
+            .map_err(backend)?;
+        Ok(result.modified_count == 1)
+    }
+
+    async fn record_loyalty(
+        &self,
+        user: UserId,
+        entry: &str,
+        delta: i64,
+    ) -> StoreResult<Option<i64>> {
+        let entry = entry.to_owned();
+        let result = self
+            .in_transaction(|store, session| {
+                let entry = entry.clone();
+                Box::pin(async move {
+                    store
+                        .coll::<Document>("loyalty_entries")
+                        .insert_one(
+                            doc! { "_id": &entry, "user": user.to_string(), "delta": delta },
+                        )
+                        .session(&mut *session)
+                        .await
+                        .map_err(backend)?;
+                    let found = store
+                        .coll::<Document>("loyalty")
+                        .find_one_and_update(
+                            doc! { "_id": user.to_string() },
+                            doc! { "$inc": { "points": delta } },
+                        )
+                        .upsert(true)
+                        .return_document(ReturnDocument::After)
+                        .session(&mut *session)
+                        .await
+                        .map_err(backend)?;
+                    Ok(found.and_then(|d| points_of(&d)))
+                })
             })
-            .ok_or(StoreError::NotFound("loyalty account"))
+            .await;
+        match result {
+            Ok(Some(total)) => Ok(Some(total)),
+            Ok(None) => Ok(Some(self.loyalty_points(user).await?)),
+            Err(StoreError::Duplicate(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn loyalty_points(&self, user: UserId) -> StoreResult<i64> {
+        let found = self
+            .coll::<Document>("loyalty")
+            .find_one(doc! { "_id": user.to_string() })
+            .await
+            .map_err(backend)?;
+        Ok(found.and_then(|d| points_of(&d)).unwrap_or(0))
+    }
+
+    async fn coupons_of_user(&self, user: UserId) -> StoreResult<Vec<CouponRecord>> {
+        let docs: Vec<Doc<CouponRecord>> = self
+            .coll::<Doc<CouponRecord>>("coupons")
+            .find(doc! { "user_id": uuid_bson(user.as_uuid()) })
+            .await
+            .map_err(backend)?
+            .try_collect()
+            .await
+            .map_err(backend)?;
+        let mut coupons: Vec<CouponRecord> = docs.into_iter().map(|d| d.body).collect();
+        coupons.sort_by_key(|c| c.created_at);
+        Ok(coupons)
     }
 
     async fn insert_coupon(&self, coupon: &CouponRecord) -> StoreResult<()> {
         self.insert_unique("coupons", &Doc::new(&coupon.code, coupon.clone()), "coupon")
             .await
+    }
+
+    async fn coupon(&self, code: &str) -> StoreResult<Option<CouponRecord>> {
+        self.find_one("coupons", doc! { "_id": code }).await
     }
 
     async fn redeem_coupon(
@@ -851,6 +934,144 @@ impl Store for MongoStore {
             .await
             .map_err(backend)?;
         Ok(found.map(|d| d.body))
+    }
+
+    async fn update_venue(&self, venue: &Venue) -> StoreResult<bool> {
+        let result = self
+            .coll::<Doc<Venue>>("venues")
+            .replace_one(
+                doc! { "_id": venue.id.to_string() },
+                Doc::new(venue.id, venue.clone()),
+            )
+            .await
+            .map_err(backend)?;
+        Ok(result.matched_count == 1)
+    }
+
+    async fn update_show(&self, show: &Show) -> StoreResult<bool> {
+        let doc = ShowDoc {
+            id: show.id.to_string(),
+            show: show.clone(),
+            starts_ms: show.starts_at.timestamp_millis(),
+        };
+        let result = self
+            .coll::<ShowDoc>("shows")
+            .replace_one(doc! { "_id": show.id.to_string() }, doc)
+            .await
+            .map_err(backend)?;
+        Ok(result.matched_count == 1)
+    }
+
+    async fn sales_report(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<SalesReport> {
+        let confirmed = doc! {
+            "status": status_str(BookingStatus::Confirmed),
+            "created_ms": { "$gte": from.timestamp_millis(), "$lt": to.timestamp_millis() },
+        };
+        let bookings = self.coll::<Document>("bookings");
+        let by_day: Vec<Document> = bookings
+            .aggregate([
+                doc! { "$match": confirmed.clone() },
+                doc! { "$group": {
+                    "_id": { "day": "$day", "channel": "$channel" },
+                    "bookings": { "$sum": 1 },
+                    "seats": { "$sum": "$seat_count" },
+                    "revenue": { "$sum": "$amount_minor" },
+                } },
+            ])
+            .await
+            .map_err(backend)?
+            .try_collect()
+            .await
+            .map_err(backend)?;
+        let by_show: Vec<Document> = bookings
+            .aggregate([
+                doc! { "$match": confirmed },
+                doc! { "$group": {
+                    "_id": "$show_id",
+                    "bookings": { "$sum": 1 },
+                    "seats": { "$sum": "$seat_count" },
+                    "revenue": { "$sum": "$amount_minor" },
+                } },
+            ])
+            .await
+            .map_err(backend)?
+            .try_collect()
+            .await
+            .map_err(backend)?;
+        let number = |d: &Document, key: &str| match d.get(key) {
+            Some(Bson::Int32(n)) => i64::from(*n),
+            Some(Bson::Int64(n)) => *n,
+            Some(Bson::Double(n)) => *n as i64,
+            _ => 0,
+        };
+        let mut report = SalesReport::default();
+        for d in by_day {
+            let group = d
+                .get_document("_id")
+                .map_err(|e| StoreError::Backend(anyhow!("{e}")))?;
+            let channel: eventory_shared::Channel =
+                mongodb::bson::from_bson(group.get("channel").cloned().unwrap_or(Bson::Null))
+                    .map_err(|e| StoreError::Backend(anyhow!("{e}")))?;
+            report.by_day.push(DayRevenue {
+                day: group.get_str("day").unwrap_or_default().to_owned(),
+                channel,
+                bookings: number(&d, "bookings") as u64,
+                seats: number(&d, "seats") as u64,
+                revenue_minor: number(&d, "revenue"),
+            });
+        }
+        for d in by_show {
+            let Some(Bson::Binary(id)) = d.get("_id") else {
+                continue;
+            };
+            let Ok(uuid) = Uuid::from_slice(&id.bytes) else {
+                continue;
+            };
+            report.by_show.push(ShowSales {
+                show_id: ShowId::from_uuid(uuid),
+                bookings: number(&d, "bookings") as u64,
+                seats: number(&d, "seats") as u64,
+                revenue_minor: number(&d, "revenue"),
+            });
+        }
+        report.by_day.sort_by(|a, b| {
+            (&a.day, serde_json::to_string(&a.channel).ok())
+                .cmp(&(&b.day, serde_json::to_string(&b.channel).ok()))
+        });
+        report
+            .by_show
+            .sort_by(|a, b| b.seats.cmp(&a.seats).then(a.show_id.cmp(&b.show_id)));
+        Ok(report)
+    }
+
+    async fn reward_stats(&self) -> StoreResult<RewardStats> {
+        let rewards = self.coll::<Document>("rewards");
+        let count = |filter: Document| {
+            let rewards = rewards.clone();
+            async move { rewards.count_documents(filter).await.map_err(backend) }
+        };
+        Ok(RewardStats {
+            issued: count(doc! {}).await?,
+            revealed: count(doc! { "revealed": true }).await?,
+            voided: count(doc! { "voided": true }).await?,
+        })
+    }
+
+    async fn users(&self) -> StoreResult<Vec<UserRecord>> {
+        let docs: Vec<Doc<UserRecord>> = self
+            .coll::<Doc<UserRecord>>("users")
+            .find(doc! {})
+            .sort(doc! { "email": 1 })
+            .await
+            .map_err(backend)?
+            .try_collect()
+            .await
+            .map_err(backend)?;
+        Ok(docs.into_iter().map(|d| d.body).collect())
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {

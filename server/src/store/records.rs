@@ -143,3 +143,5 @@ pub struct BookingFilter {
     pub to: Option<DateTime<Utc>>,
     pub limit: usize,
 }
+
+pub use eventory_shared::api::{DayRevenue, RewardStats, SalesReport, ShowSales};
