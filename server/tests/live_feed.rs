@@ -48,11 +48,12 @@ async fn show_setup(ledger: Arc<dyn SeatLedger>) -> (ShowId, Arc<dyn SeatMaps>) 
 /// One server instance: a hub on `feed` and a websocket route; returns its ws URL.
 async fn instance(feed: &SeatFeed, maps: Arc<dyn SeatMaps>, stop: CancellationToken) -> String {
     let hub = Hub::start(feed, stop.clone());
+    let sessions_stop = stop.clone();
     let app = Router::new().route(
         "/live",
         get(move |ws: WebSocketUpgrade| {
-            let (hub, maps) = (hub.clone(), maps.clone());
-            async move { ws.on_upgrade(move |socket| session::run(socket, hub, maps)) }
+            let (hub, maps, stop) = (hub.clone(), maps.clone(), sessions_stop.clone());
+            async move { ws.on_upgrade(move |socket| session::run(socket, hub, maps, stop)) }
         }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

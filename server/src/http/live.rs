@@ -21,7 +21,8 @@ async fn live(
 ) -> Response {
     let hub = state.hub.clone();
     let maps = state.seat_maps.clone();
+    let stop = state.shutdown.clone();
     upgrade
         .max_message_size(64 * 1024)
-        .on_upgrade(move |socket| session::run(socket, hub, maps))
+        .on_upgrade(move |socket| session::run(socket, hub, maps, stop))
 }

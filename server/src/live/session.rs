@@ -38,8 +38,17 @@ enum Closing {
     With(u16, &'static str),
 }
 
-/// Serves one connection until the client leaves, stops answering, or falls behind.
-pub async fn run(socket: WebSocket, hub: Hub, maps: Arc<dyn SeatMaps>) {
+/// Close code when the server shuts down: clients reconnect (to another instance).
+pub const CLOSE_GOING_AWAY: u16 = 1001;
+
+/// Serves one connection until the client leaves, stops answering, falls behind, or the server
+/// shuts down (`stop`).
+pub async fn run(
+    socket: WebSocket,
+    hub: Hub,
+    maps: Arc<dyn SeatMaps>,
+    stop: tokio_util::sync::CancellationToken,
+) {
     let (mut sink, mut stream) = socket.split();
     let mut rooms: SelectAll<RoomStream> = SelectAll::new();
     let mut joined: HashMap<ShowId, Version> = HashMap::new();
@@ -52,6 +61,7 @@ pub async fn run(socket: WebSocket, hub: Hub, maps: Arc<dyn SeatMaps>) {
 
     let closing = loop {
         let outgoing: Vec<ServerMessage> = tokio::select! {
+            () = stop.cancelled() => break Closing::With(CLOSE_GOING_AWAY, "server shutting down"),
             incoming = stream.next() => match incoming {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break Closing::Normal,
                 Some(Ok(Message::Pong(_))) => { unanswered_pings = 0; continue }

@@ -1,0 +1,329 @@
+//! The HTTP API client: typed calls with the shared crate's bodies, a session kept in memory,
+//! and transparent refresh: an access token about to expire is refreshed before the call, and a
+//! 401 triggers one refresh and one retry.
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use eventory_shared::api::{
+    CheckoutRequest, CheckoutResponse, CreateHoldRequest, HoldResponse, RefreshRequest, ShowDetail,
+    SignInRequest, TokenPair, UserProfile,
+};
+use eventory_shared::{
+    ApiErrorBody, Booking, BookingId, HoldId, Money, PaymentMethod, SeatId, Show, ShowId,
+};
+use reqwest::{Method, StatusCode, Url};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio::sync::Mutex;
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server answered with an error body (`seats_taken`, `hold_expired`, ...).
+    #[error("{status}: {} ({})", .body.message, .body.code)]
+    Api {
+        status: StatusCode,
+        body: ApiErrorBody,
+    },
+    #[error("cannot reach the server: {0}")]
+    Network(#[from] reqwest::Error),
+    #[error("sign in first")]
+    NotSignedIn,
+    #[error("bad server address: {0}")]
+    BadUrl(String),
+}
+
+/// The tokens of the signed-in user.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: UserProfile,
+}
+
+/// Refresh this long before the access token expires.
+const REFRESH_MARGIN: chrono::Duration = chrono::Duration::seconds(30);
+
+/// The client.
+pub struct ApiClient {
+    base: Url,
+    http: reqwest::Client,
+    session: Mutex<Option<Session>>,
+}
+
+impl ApiClient {
+    /// A client of the server at `base` ("http://127.0.0.1:8080").
+    pub fn new(base: &str) -> Result<Self, ClientError> {
+        let base = Url::parse(base).map_err(|e| ClientError::BadUrl(e.to_string()))?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(15))
+            .connect_timeout(Duration::from_secs(5))
+            .build()?;
+        Ok(Self {
+            base,
+            http,
+            session: Mutex::new(None),
+        })
+    }
+
+    /// The server's base URL.
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> Result<Url, ClientError> {
+        self.base
+            .join(path)
+            .map_err(|e| ClientError::BadUrl(e.to_string()))
+    }
+
+    /// The current session, if signed in.
+    pub async fn session(&self) -> Option<Session> {
+        self.session.lock().await.clone()
+    }
+
+    /// Restores a saved session (the refresh token from the OS keyring).
+    pub async fn restore(&self, session: Session) {
+        *self.session.lock().await = Some(session);
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<UserProfile, ClientError> {
+        let pair: TokenPair = self
+            .send(
+                Method::POST,
+                "/api/auth/sign-in",
+                None,
+                Some(&SignInRequest {
+                    email: email.into(),
+                    password: password.into(),
+                }),
+            )
+            .await?;
+        Ok(self.keep(pair).await)
+    }
+
+    /// Revokes the refresh token and forgets the session.
+    pub async fn sign_out(&self) -> Result<(), ClientError> {
+        let Some(session) = self.session.lock().await.take() else {
+            return Ok(());
+        };
+        self.send_empty(
+            Method::POST,
+            "/api/auth/sign-out",
+            None,
+            Some(&RefreshRequest {
+                refresh_token: session.refresh_token,
+            }),
+        )
+        .await
+    }
+
+    /// Exchanges the refresh token for a new pair.
+    pub async fn refresh(&self) -> Result<(), ClientError> {
+        let refresh_token = self
+            .session
+            .lock()
+            .await
+            .as_ref()
+            .map(|s| s.refresh_token.clone())
+            .ok_or(ClientError::NotSignedIn)?;
+        let result: Result<TokenPair, ClientError> = self
+            .send(
+                Method::POST,
+                "/api/auth/refresh",
+                None,
+                Some(&RefreshRequest { refresh_token }),
+            )
+            .await;
+        match result {
+            Ok(pair) => {
+                self.keep(pair).await;
+                Ok(())
+            }
+            Err(e) => {
+                if matches!(&e, ClientError::Api { status, .. } if *status == StatusCode::UNAUTHORIZED)
+                {
+                    *self.session.lock().await = None; // the session is over: sign in again
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// A valid access token, refreshed first if it is about to expire.
+    pub async fn access_token(&self) -> Result<String, ClientError> {
+        let expiring = {
+            let session = self.session.lock().await;
+            let session = session.as_ref().ok_or(ClientError::NotSignedIn)?;
+            if session.expires_at - Utc::now() > REFRESH_MARGIN {
+                return Ok(session.access_token.clone());
+            }
+            true
+        };
+        if expiring {
+            self.refresh().await?;
+        }
+        self.session
+            .lock()
+            .await
+            .as_ref()
+            .map(|s| s.access_token.clone())
+            .ok_or(ClientError::NotSignedIn)
+    }
+
+    async fn keep(&self, pair: TokenPair) -> UserProfile {
+        let user = pair.user.clone();
+        *self.session.lock().await = Some(Session {
+            access_token: pair.access_token,
+            refresh_token: pair.refresh_token,
+            expires_at: Utc::now() + chrono::Duration::seconds(pair.expires_in as i64),
+            user: pair.user,
+        });
+        user
+    }
+
+    /// An authenticated call, refreshing once on 401.
+    async fn authed<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T, ClientError> {
+        let token = self.access_token().await?;
+        match self.send(method.clone(), path, Some(&token), body).await {
+            Err(ClientError::Api { status, .. }) if status == StatusCode::UNAUTHORIZED => {
+                self.refresh().await?;
+                let token = self.access_token().await?;
+                self.send(method, path, Some(&token), body).await
+            }
+            other => other,
+        }
+    }
+
+    async fn request<B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&B>,
+    ) -> Result<reqwest::Response, ClientError> {
+        let mut request = self.http.request(method, self.url(path)?);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        let status = response.status();
+        let body = response
+            .json::<ApiErrorBody>()
+            .await
+            .unwrap_or(ApiErrorBody {
+                code: eventory_shared::ErrorCode::Internal,
+                message: format!("the server answered {status}"),
+                seats: Vec::new(),
+            });
+        Err(ClientError::Api { status, body })
+    }
+
+    async fn send<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&B>,
+    ) -> Result<T, ClientError> {
+        Ok(self
+            .request(method, path, token, body)
+            .await?
+            .json()
+            .await?)
+    }
+
+    async fn send_empty<B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&B>,
+    ) -> Result<(), ClientError> {
+        self.request(method, path, token, body).await.map(|_| ())
+    }
+
+    // ---- the calls the screens make ----
+
+    pub async fn shows(&self, date: Option<NaiveDate>) -> Result<Vec<Show>, ClientError> {
+        let path = match date {
+            Some(d) => format!("/api/shows?date={d}"),
+            None => "/api/shows".into(),
+        };
+        self.send::<(), _>(Method::GET, &path, None, None).await
+    }
+
+    pub async fn show(&self, show: ShowId) -> Result<ShowDetail, ClientError> {
+        self.send::<(), _>(Method::GET, &format!("/api/shows/{show}"), None, None)
+            .await
+    }
+
+    pub async fn hold(
+        &self,
+        show: ShowId,
+        seats: Vec<SeatId>,
+    ) -> Result<HoldResponse, ClientError> {
+        self.authed(
+            Method::POST,
+            &format!("/api/shows/{show}/holds"),
+            Some(&CreateHoldRequest { seats }),
+        )
+        .await
+    }
+
+    pub async fn release(&self, hold: HoldId) -> Result<(), ClientError> {
+        let token = self.access_token().await?;
+        self.send_empty::<()>(
+            Method::DELETE,
+            &format!("/api/holds/{hold}"),
+            Some(&token),
+            None,
+        )
+        .await
+    }
+
+    pub async fn checkout(
+        &self,
+        hold: HoldId,
+        payment: PaymentMethod,
+        cash_tendered: Option<Money>,
+    ) -> Result<CheckoutResponse, ClientError> {
+        let body = CheckoutRequest {
+            payment,
+            coupon: None,
+            cash_tendered,
+        };
+        self.authed(
+            Method::POST,
+            &format!("/api/holds/{hold}/checkout"),
+            Some(&body),
+        )
+        .await
+    }
+
+    pub async fn booking(&self, booking: BookingId) -> Result<Booking, ClientError> {
+        self.authed::<(), _>(Method::GET, &format!("/api/bookings/{booking}"), None)
+            .await
+    }
+
+    /// Test hook: replace the access token (e.g. with an expired one).
+    #[doc(hidden)]
+    pub async fn set_access_token_for_test(&self, token: &str) {
+        if let Some(session) = self.session.lock().await.as_mut() {
+            session.access_token = token.to_owned();
+        }
+    }
+}
