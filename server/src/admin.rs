@@ -179,14 +179,9 @@ async fn check_show(state: &AppState, request: &ShowRequest) -> Result<(), Admin
     Ok(())
 }
 
-pub async fn create_show(
-    state: &AppState,
-    caller: &Caller,
-    request: ShowRequest,
-) -> Result<Show, AdminError> {
-    check_show(state, &request).await?;
-    let show = Show {
-        id: ShowId::from_uuid(Uuid::new_v4()),
+fn show_from(id: ShowId, request: ShowRequest) -> Show {
+    Show {
+        id,
         venue_id: request.venue_id,
         title: request.title.trim().to_owned(),
         description: request.description,
@@ -195,7 +190,16 @@ pub async fn create_show(
         sale_opens_at: request.sale_opens_at,
         sale_closes_at: request.sale_closes_at,
         status: request.status,
-    };
+    }
+}
+
+pub async fn create_show(
+    state: &AppState,
+    caller: &Caller,
+    request: ShowRequest,
+) -> Result<Show, AdminError> {
+    check_show(state, &request).await?;
+    let show = show_from(ShowId::from_uuid(Uuid::new_v4()), request);
     state.store.insert_show(&show).await?;
     crate::store::rebuild::rebuild_show(state.store.as_ref(), state.ledger.as_ref(), show.id)
         .await?;
@@ -227,17 +231,7 @@ pub async fn update_show(
             "a show with sold seats cannot move to another venue".into(),
         ));
     }
-    let show = Show {
-        id,
-        venue_id: request.venue_id,
-        title: request.title.trim().to_owned(),
-        description: request.description,
-        starts_at: request.starts_at,
-        prices: request.prices,
-        sale_opens_at: request.sale_opens_at,
-        sale_closes_at: request.sale_closes_at,
-        status: request.status,
-    };
+    let show = show_from(id, request);
     state.store.update_show(&show).await?;
     state.catalog.forget(id);
     state.seat_maps.forget(id);

@@ -210,12 +210,7 @@ impl CheckoutDesk {
                 cash_tendered: record.cash_tendered,
             },
         );
-        let outbox = OutboxEntry {
-            id: event.event_id,
-            payload: serde_json::to_string(&event).map_err(|e| StoreError::Backend(e.into()))?,
-            created_at: now,
-            sent_at: None,
-        };
+        let outbox = OutboxEntry::for_event(&event).map_err(|e| StoreError::Backend(e.into()))?;
         match self
             .store
             .insert_booking_with_outbox(&record, &outbox)

@@ -58,12 +58,7 @@ pub async fn refund_booking(
             seats: record.booking.seats.clone(),
         },
     );
-    let outbox = OutboxEntry {
-        id: event.event_id,
-        payload: serde_json::to_string(&event).map_err(anyhow::Error::from)?,
-        created_at: event.occurred_at,
-        sent_at: None,
-    };
+    let outbox = OutboxEntry::for_event(&event).map_err(anyhow::Error::from)?;
     // One conditional update decides: a second refund (or a concurrent one) finds it refunded.
     let refunded = ctx
         .store

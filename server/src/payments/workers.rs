@@ -215,13 +215,35 @@ pub async fn apply_outcome(ctx: &WorkerContext, event: EventEnvelope) -> anyhow:
 }
 
 fn outbox(event: DomainEvent) -> anyhow::Result<OutboxEntry> {
-    let envelope = EventEnvelope::new(Uuid::new_v4(), Utc::now(), event);
-    Ok(OutboxEntry {
-        id: envelope.event_id,
-        payload: serde_json::to_string(&envelope)?,
-        created_at: envelope.occurred_at,
-        sent_at: None,
-    })
+    Ok(OutboxEntry::for_event(&EventEnvelope::new(
+        Uuid::new_v4(),
+        Utc::now(),
+        event,
+    ))?)
+}
+
+/// Cancels a pending or processing booking (with its `booking.cancelled` event); `true` if
+/// this call moved it.
+async fn cancel_booking(
+    ctx: &WorkerContext,
+    record: &BookingRecord,
+    reason: String,
+) -> anyhow::Result<bool> {
+    let cancelled = outbox(DomainEvent::BookingCancelled {
+        booking_id: record.booking.id,
+        show_id: record.booking.show_id,
+        reason,
+    })?;
+    let moved = ctx
+        .store
+        .transition_booking(
+            record.booking.id,
+            &[BookingStatus::Pending, BookingStatus::Processing],
+            BookingStatus::Cancelled,
+            Some(&cancelled),
+        )
+        .await?;
+    Ok(moved.is_some())
 }
 
 async fn payment_succeeded(
@@ -332,21 +354,7 @@ async fn refund_lost_booking(
         .for_method(record.booking.payment_method)
         .refund(payment_id, amount)
         .await?;
-    let cancelled = outbox(DomainEvent::BookingCancelled {
-        booking_id,
-        show_id: record.booking.show_id,
-        reason: format!("refunded: {reason}"),
-    })?;
-    let moved = ctx
-        .store
-        .transition_booking(
-            booking_id,
-            &[BookingStatus::Pending, BookingStatus::Processing],
-            BookingStatus::Cancelled,
-            Some(&cancelled),
-        )
-        .await?;
-    if moved.is_some() {
+    if cancel_booking(ctx, record, format!("refunded: {reason}")).await? {
         ctx.store
             .append_audit(&AuditEntry {
                 id: Uuid::new_v4(),
@@ -384,21 +392,8 @@ async fn payment_failed(
     let Some(record) = ctx.store.booking(booking_id).await? else {
         return Ok(());
     };
-    let cancelled = outbox(DomainEvent::BookingCancelled {
-        booking_id,
-        show_id: record.booking.show_id,
-        reason: format!("payment failed: {reason}"),
-    })?;
-    let moved = ctx
-        .store
-        .transition_booking(
-            booking_id,
-            &[BookingStatus::Pending, BookingStatus::Processing],
-            BookingStatus::Cancelled,
-            Some(&cancelled),
-        )
-        .await?;
-    if moved.is_some() || record.booking.status == BookingStatus::Cancelled {
+    let moved = cancel_booking(ctx, &record, format!("payment failed: {reason}")).await?;
+    if moved || record.booking.status == BookingStatus::Cancelled {
         match ctx.ledger.release(record.hold_id).await {
             Ok(change) => ctx.feed.publish(change).await,
             Err(LedgerError::HoldNotFound(_)) => {} // released already (a redelivery)

@@ -178,6 +178,29 @@ impl MongoStore {
         }
     }
 
+    /// Every document of `name` matching `filter`, optionally sorted and limited.
+    async fn find_all<T: DeserializeOwned + Send + Sync>(
+        &self,
+        name: &str,
+        filter: Document,
+        sort: Option<Document>,
+        limit: Option<i64>,
+    ) -> StoreResult<Vec<T>> {
+        let collection = self.coll::<T>(name);
+        let mut find = collection.find(filter);
+        if let Some(sort) = sort {
+            find = find.sort(sort);
+        }
+        if let Some(limit) = limit {
+            find = find.limit(limit);
+        }
+        find.await
+            .map_err(backend)?
+            .try_collect()
+            .await
+            .map_err(backend)
+    }
+
     /// Runs `body` in a transaction, retrying it on transient transaction errors (write
     /// conflicts between concurrent transactions).
     async fn in_transaction<T, F>(&self, mut body: F) -> StoreResult<T>
@@ -373,13 +396,8 @@ impl Store for MongoStore {
 
     async fn venues(&self) -> StoreResult<Vec<Venue>> {
         let docs: Vec<Doc<Venue>> = self
-            .coll::<Doc<Venue>>("venues")
-            .find(doc! {})
-            .await
-            .map_err(backend)?
-            .try_collect()
-            .await
-            .map_err(backend)?;
+            .find_all::<Doc<Venue>>("venues", doc! {}, None, None)
+            .await?;
         Ok(docs.into_iter().map(|d| d.body).collect())
     }
 
@@ -414,14 +432,13 @@ impl Store for MongoStore {
             query.insert("venue_id", uuid_bson(venue.as_uuid()));
         }
         let docs: Vec<ShowDoc> = self
-            .coll::<ShowDoc>("shows")
-            .find(query)
-            .sort(doc! { "starts_ms": 1, "_id": 1 })
-            .await
-            .map_err(backend)?
-            .try_collect()
-            .await
-            .map_err(backend)?;
+            .find_all::<ShowDoc>(
+                "shows",
+                query,
+                Some(doc! { "starts_ms": 1, "_id": 1 }),
+                None,
+            )
+            .await?;
         Ok(docs.into_iter().map(|d| d.show).collect())
     }
 
@@ -430,15 +447,7 @@ impl Store for MongoStore {
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
-        let docs: Vec<ShowDoc> = self
-            .coll::<ShowDoc>("shows")
-            .find(doc! { "starts_ms": { "$gt": now.timestamp_millis() }, "status": { "$ne": cancelled } })
-            .sort(doc! { "starts_ms": 1, "_id": 1 })
-            .await
-            .map_err(backend)?
-            .try_collect()
-            .await
-            .map_err(backend)?;
+        let docs: Vec<ShowDoc> = self.find_all::<ShowDoc>("shows", doc! { "starts_ms": { "$gt": now.timestamp_millis() }, "status": { "$ne": cancelled } }, Some(doc! { "starts_ms": 1, "_id": 1 }), None).await?;
         Ok(docs.into_iter().map(|d| d.show).collect())
     }
 
@@ -560,15 +569,13 @@ impl Store for MongoStore {
         }
         let limit = if filter.limit == 0 { 100 } else { filter.limit } as i64;
         let docs: Vec<BookingDoc> = self
-            .coll::<BookingDoc>("bookings")
-            .find(query)
-            .sort(doc! { "created_ms": -1 })
-            .limit(limit)
-            .await
-            .map_err(backend)?
-            .try_collect()
-            .await
-            .map_err(backend)?;
+            .find_all::<BookingDoc>(
+                "bookings",
+                query,
+                Some(doc! { "created_ms": -1 }),
+                Some(limit),
+            )
+            .await?;
         Ok(docs.into_iter().map(|d| d.record).collect())
     }
 
@@ -764,15 +771,13 @@ impl Store for MongoStore {
 
     async fn pending_outbox(&self, limit: usize) -> StoreResult<Vec<OutboxEntry>> {
         let docs: Vec<OutboxDoc> = self
-            .coll::<OutboxDoc>("outbox")
-            .find(doc! { "pending": true })
-            .sort(doc! { "created_ms": 1, "_id": 1 })
-            .limit(limit as i64)
-            .await
-            .map_err(backend)?
-            .try_collect()
-            .await
-            .map_err(backend)?;
+            .find_all::<OutboxDoc>(
+                "outbox",
+                doc! { "pending": true },
+                Some(doc! { "created_ms": 1, "_id": 1 }),
+                Some(limit as i64),
+            )
+            .await?;
         Ok(docs.into_iter().map(|d| d.entry).collect())
     }
 
@@ -1063,14 +1068,8 @@ impl Store for MongoStore {
 
     async fn users(&self) -> StoreResult<Vec<UserRecord>> {
         let docs: Vec<Doc<UserRecord>> = self
-            .coll::<Doc<UserRecord>>("users")
-            .find(doc! {})
-            .sort(doc! { "email": 1 })
-            .await
-            .map_err(backend)?
-            .try_collect()
-            .await
-            .map_err(backend)?;
+            .find_all::<Doc<UserRecord>>("users", doc! {}, Some(doc! { "email": 1 }), None)
+            .await?;
         Ok(docs.into_iter().map(|d| d.body).collect())
     }
 
@@ -1085,15 +1084,13 @@ impl Store for MongoStore {
 
     async fn audit_log(&self, limit: usize) -> StoreResult<Vec<AuditEntry>> {
         let docs: Vec<AuditDoc> = self
-            .coll::<AuditDoc>("audit")
-            .find(doc! {})
-            .sort(doc! { "at_ms": -1 })
-            .limit(limit as i64)
-            .await
-            .map_err(backend)?
-            .try_collect()
-            .await
-            .map_err(backend)?;
+            .find_all::<AuditDoc>(
+                "audit",
+                doc! {},
+                Some(doc! { "at_ms": -1 }),
+                Some(limit as i64),
+            )
+            .await?;
         Ok(docs.into_iter().map(|d| d.entry).collect())
     }
 }

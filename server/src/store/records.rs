@@ -100,6 +100,20 @@ pub struct OutboxEntry {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
+impl OutboxEntry {
+    /// The pending outbox entry of an event.
+    pub fn for_event(
+        event: &eventory_shared::events::EventEnvelope,
+    ) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            id: event.event_id,
+            payload: serde_json::to_string(event)?,
+            created_at: event.occurred_at,
+            sent_at: None,
+        })
+    }
+}
+
 /// Who did what, when.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
