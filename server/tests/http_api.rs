@@ -413,3 +413,146 @@ async fn two_instances_share_live_updates() {
     a.shutdown().await;
     b.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn staff_exchange_moves_a_booking_like_for_like() {
+    let server = TestServer::start(common::cluster_config()).await;
+    let show = test_support::show_on_sale(server.state.store.as_ref(), 2, 5).await;
+    let client = Client::new();
+    let cashier = server.token(Role::Cashier);
+    let holds_url = server.url(&format!("/api/shows/{show}/holds"));
+
+    let hold: HoldResponse = post(
+        &client,
+        holds_url.clone(),
+        Some(&cashier),
+        json!({"seats": ["A1"]}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let sale: CheckoutResponse = post(
+        &client,
+        server.url(&format!("/api/holds/{}/checkout", hold.hold_id)),
+        Some(&cashier),
+        json!({"payment": "cash", "cash_tendered": {"amount_minor": 1000, "currency": "EUR"}}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server
+        .state
+        .store
+        .booking(sale.booking.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .booking
+        .status
+        != BookingStatus::Confirmed
+    {
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let exchange_url = server.url(&format!("/api/bookings/{}/exchange", sale.booking.id));
+
+    // Two seats for one: a different price, refused.
+    let two: HoldResponse = post(
+        &client,
+        holds_url.clone(),
+        Some(&cashier),
+        json!({"seats": ["B1", "B2"]}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let refused = post(
+        &client,
+        exchange_url.clone(),
+        Some(&cashier),
+        json!({"hold_id": two.hold_id}),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Customers may not exchange.
+    let forbidden = post(
+        &client,
+        exchange_url.clone(),
+        Some(&server.token(Role::Customer)),
+        json!({"hold_id": two.hold_id}),
+    )
+    .await;
+    assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
+
+    let one: HoldResponse = post(
+        &client,
+        holds_url.clone(),
+        Some(&cashier),
+        json!({"seats": ["B5"]}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let response = post(
+        &client,
+        exchange_url.clone(),
+        Some(&cashier),
+        json!({"hold_id": one.hold_id}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let moved: Booking = response.json().await.unwrap();
+    assert_eq!(moved.status, BookingStatus::Confirmed);
+    assert_eq!(moved.seats, common::seats(&["B5"]));
+    assert_eq!(moved.amount, sale.booking.amount);
+    assert_eq!(
+        server
+            .state
+            .store
+            .booking(sale.booking.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .booking
+            .status,
+        BookingStatus::Refunded
+    );
+    let live: Vec<String> = server
+        .state
+        .store
+        .live_tickets_of_show(show)
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.seat_id.to_string())
+        .collect();
+    assert_eq!(live, ["B5"]);
+    let snapshot = server.state.ledger.snapshot(show).await.unwrap();
+    assert_eq!(
+        snapshot.seats.get(&"A1".parse().unwrap()),
+        None,
+        "A1 is for sale again"
+    );
+    assert_eq!(
+        snapshot.seats.get(&"B5".parse().unwrap()),
+        Some(&SeatState::Sold)
+    );
+    let again = post(
+        &client,
+        exchange_url,
+        Some(&cashier),
+        json!({"hold_id": one.hold_id}),
+    )
+    .await;
+    assert_eq!(
+        again.status(),
+        StatusCode::CONFLICT,
+        "the old booking is no longer confirmed"
+    );
+    server.shutdown().await;
+}

@@ -5,7 +5,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use eventory_shared::api::{BookingList, CheckoutRequest, CheckoutResponse, RefundRequest};
+use eventory_shared::api::{
+    BookingList, CheckoutRequest, CheckoutResponse, ExchangeRequest, RefundRequest,
+};
 #[allow(unused_imports)] // named in the OpenAPI annotations
 use eventory_shared::ApiErrorBody;
 use eventory_shared::{Booking, BookingId, HoldId};
@@ -23,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/bookings/mine", get(mine))
         .route("/api/bookings/{booking}", get(fetch))
         .route("/api/bookings/{booking}/refund", post(refund))
+        .route("/api/bookings/{booking}/exchange", post(exchange))
 }
 
 /// Starts paying for a hold: the booking exists (pending) when this answers 202; follow it on
@@ -127,4 +130,28 @@ pub(crate) async fn refund(
     )
     .await?;
     Ok(Json(refunded.booking))
+}
+
+/// Staff: moves a confirmed booking onto seats the caller holds (same total price); the old
+/// seats go back on sale. Answers the new booking.
+#[utoipa::path(post, path = "/api/bookings/{booking}/exchange", tag = "bookings",
+    params(("booking" = String, Path)), request_body = ExchangeRequest,
+    responses((status = 200, body = Booking), (status = 409, body = ApiErrorBody), (status = 410, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody, description = "the new seats cost something else")),
+    security(("bearer" = [])))]
+pub(crate) async fn exchange(
+    State(state): State<AppState>,
+    Staff(caller): Staff,
+    Path(booking): Path<BookingId>,
+    ApiJson(body): ApiJson<ExchangeRequest>,
+) -> Result<Json<Booking>, ApiError> {
+    let moved = crate::payments::exchange::exchange(
+        &state.checkout,
+        &state.worker_context(),
+        &caller,
+        booking,
+        body.hold_id,
+    )
+    .await?;
+    Ok(Json(moved))
 }

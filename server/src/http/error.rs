@@ -202,6 +202,23 @@ impl From<crate::payments::refunds::RefundError> for ApiError {
     }
 }
 
+impl From<crate::payments::exchange::ExchangeError> for ApiError {
+    fn from(e: crate::payments::exchange::ExchangeError) -> Self {
+        use crate::payments::exchange::ExchangeError as X;
+        match e {
+            X::NoSuchBooking => ApiError::NotFound("no such booking".into()),
+            X::NotConfirmed => {
+                ApiError::Conflict("only confirmed bookings can be exchanged".into())
+            }
+            X::NoSuchHold => ApiError::NotFound("no such hold".into()),
+            X::HoldExpired => ApiError::HoldExpired,
+            e @ X::PriceDiffers { .. } => ApiError::Validation(e.to_string()),
+            X::Store(e) => e.into(),
+            X::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
 impl From<crate::auth::accounts::AccountError> for ApiError {
     fn from(e: crate::auth::accounts::AccountError) -> Self {
         use crate::auth::accounts::AccountError as A;

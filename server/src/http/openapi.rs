@@ -22,6 +22,7 @@ use crate::app::AppState;
         super::bookings::fetch,
         super::bookings::mine,
         super::bookings::refund,
+        super::bookings::exchange,
         super::auth::sign_up,
         super::auth::sign_in,
         super::auth::refresh,

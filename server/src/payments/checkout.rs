@@ -270,7 +270,7 @@ impl CheckoutDesk {
     }
 
     /// The price of a hold: each seat at its category's price for the show.
-    async fn price(&self, hold: &crate::seats::Hold) -> Result<Money, CheckoutError> {
+    pub(crate) async fn price(&self, hold: &crate::seats::Hold) -> Result<Money, CheckoutError> {
         let show = self
             .catalog
             .show(hold.show_id)

@@ -4,6 +4,7 @@
 mod card_terminal;
 mod cash_drawer;
 pub mod checkout;
+pub mod exchange;
 pub mod refunds;
 pub mod workers;
 
