@@ -195,3 +195,54 @@ async fn a_waiting_consumer_gets_events_published_later(bus: Bus) {
     let delivery = waiter.await.unwrap();
     assert_eq!(delivery.envelope.unwrap(), event);
 }
+
+/// The consumer loop parks poison messages in the dead-letter topic and moves on: the events
+/// after them are still handled, and a handler that keeps failing also ends up there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_consumer_loop_dead_letters_poison_and_keeps_going() {
+    use eventory_server::bus::consumer::{spawn_consumer, Handler};
+    let bus: Bus = Arc::new(common::kafka_bus().await);
+    let good = refunded(BookingId::from_uuid(Uuid::new_v4()));
+    let doomed = payment_failed(BookingId::from_uuid(Uuid::new_v4()), 0);
+    bus.publish_raw(Topic::Payments, "poison", b"not an event")
+        .await
+        .unwrap();
+    bus.publish(&doomed).await.unwrap();
+    bus.publish(&good).await.unwrap();
+
+    let (handled_tx, mut handled) = tokio::sync::mpsc::unbounded_channel();
+    let doomed_id = doomed.event_id;
+    let handler: Handler = Arc::new(move |event: EventEnvelope| {
+        let handled_tx = handled_tx.clone();
+        Box::pin(async move {
+            if event.event_id == doomed_id {
+                anyhow::bail!("this handler always fails for it");
+            }
+            handled_tx.send(event.event_id).unwrap();
+            Ok(())
+        })
+    });
+    let stop = tokio_util::sync::CancellationToken::new();
+    let task = spawn_consumer(
+        bus.clone(),
+        "dlq-test",
+        vec![Topic::Payments],
+        handler,
+        stop.clone(),
+    );
+    let id = tokio::time::timeout(Duration::from_secs(60), handled.recv())
+        .await
+        .expect("the good event is handled")
+        .unwrap();
+    assert_eq!(id, good.event_id);
+
+    // Both land in the dead-letter topic (in no particular order: different partitions).
+    let mut dead = bus.subscribe(&group(), &[Topic::DeadLetter]).await.unwrap();
+    let parked = [next(&mut dead).await, next(&mut dead).await];
+    assert!(parked.iter().any(|d| d.payload == b"not an event"));
+    assert!(parked
+        .iter()
+        .any(|d| d.envelope.as_ref().is_ok_and(|e| e.event_id == doomed_id)));
+    stop.cancel();
+    task.await.unwrap();
+}

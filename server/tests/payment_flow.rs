@@ -564,3 +564,36 @@ async fn workers_killed_mid_batch_lose_nothing_and_do_nothing_twice() {
     let _ = Arc::new(());
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn checkout_retries_with_the_same_idempotency_key_return_the_same_booking() {
+    let (server, show) = start(false, 0.0).await;
+    let token = server.token(Role::Customer);
+    let held = hold(&server, &token, show, &["B9"]).await;
+    let send = || {
+        reqwest::Client::new()
+            .post(server.url(&format!("/api/holds/{}/checkout", held.hold_id)))
+            .bearer_auth(&token)
+            .header("idempotency-key", "checkout-once")
+            .json(&json!({"payment": "card"}))
+            .send()
+    };
+    let first: CheckoutResponse = send().await.unwrap().json().await.unwrap();
+    let again = send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::ACCEPTED);
+    assert_eq!(
+        again.json::<CheckoutResponse>().await.unwrap().booking.id,
+        first.booking.id
+    );
+    let mine = server
+        .state
+        .store
+        .bookings(&eventory_server::store::BookingFilter {
+            show_id: Some(show),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1, "one booking for the two requests");
+    server.shutdown().await;
+}
