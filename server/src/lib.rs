@@ -14,6 +14,7 @@ pub mod http;
 pub mod live;
 pub mod loadtest;
 pub mod loadtest_http;
+pub mod loadtest_live;
 pub mod payments;
 pub mod rewards;
 pub mod seats;

@@ -51,6 +51,12 @@ enum Loadtest {
     /// Hold attempts through the full HTTP stack with auth, against a server started in this
     /// process with the configured backends.
     Http(eventory_server::loadtest_http::HttpLoad),
+    /// Live fan-out latency to many websocket subscribers (server here, subscribers in a child
+    /// process).
+    Live(eventory_server::loadtest_live::LiveLoad),
+    /// The subscriber side of `loadtest live` (started by it).
+    #[command(hide = true)]
+    LiveSubscribers(eventory_server::loadtest_live::LiveSubscribers),
 }
 
 fn main() -> ExitCode {
@@ -64,7 +70,17 @@ fn main() -> ExitCode {
     };
     telemetry::init(config.log_format);
 
-    let runtime = match tokio::runtime::Runtime::new() {
+    // The live load test's subscriber process runs on one thread: it shares the machine with
+    // the server it measures.
+    let single_threaded = matches!(cli.command, Command::Loadtest(Loadtest::LiveSubscribers(_)));
+    let runtime = if single_threaded {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Runtime::new()
+    };
+    let runtime = match runtime {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("eventory-server: cannot start the async runtime: {e}");
@@ -77,6 +93,12 @@ fn main() -> ExitCode {
             Command::Worker => app::run_workers(config).await,
             Command::Loadtest(Loadtest::Http(options)) => {
                 eventory_server::loadtest_http::run(options, config).await
+            }
+            Command::Loadtest(Loadtest::Live(options)) => {
+                eventory_server::loadtest_live::run(options, config).await
+            }
+            Command::Loadtest(Loadtest::LiveSubscribers(options)) => {
+                eventory_server::loadtest_live::subscribers(options).await
             }
             Command::Loadtest(Loadtest::Ledger(options)) => {
                 eventory_server::loadtest::run_ledger(options, config.redis_url.clone()).await

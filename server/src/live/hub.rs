@@ -13,10 +13,18 @@ use crate::seats::SeatChange;
 /// Changes buffered per room; a session further behind than this is a slow consumer.
 pub const ROOM_CAPACITY: usize = 256;
 
+/// A change as rooms carry it: serialised once for all of the room's sessions (with 10,000
+/// subscribers, serialising per session costs more than sending).
+#[derive(Debug)]
+pub struct RoomChange {
+    pub change: SeatChange,
+    pub text: axum::extract::ws::Utf8Bytes,
+}
+
 /// Per-show rooms fed from the instance's [`SeatFeed`].
 #[derive(Clone)]
 pub struct Hub {
-    rooms: Arc<Mutex<HashMap<ShowId, broadcast::Sender<Arc<SeatChange>>>>>,
+    rooms: Arc<Mutex<HashMap<ShowId, broadcast::Sender<Arc<RoomChange>>>>>,
     /// Told when the dispatcher itself fell behind the feed: every session must re-sync.
     resync: broadcast::Sender<()>,
 }
@@ -52,7 +60,15 @@ impl Hub {
     fn dispatch(&self, change: Arc<SeatChange>) {
         let mut rooms = self.rooms.lock().expect("rooms lock");
         if let Some(room) = rooms.get(&change.show_id) {
-            if room.send(change.clone()).is_err() {
+            let text = match serde_json::to_string(&change.to_message()) {
+                Ok(text) => text.into(),
+                Err(e) => return tracing::error!("cannot encode seat change: {e}"),
+            };
+            let shared = Arc::new(RoomChange {
+                change: (*change).clone(),
+                text,
+            });
+            if room.send(shared).is_err() {
                 // Nobody listens any more: drop the room.
                 rooms.remove(&change.show_id);
             }
@@ -60,7 +76,7 @@ impl Hub {
     }
 
     /// Joins a show's room: changes of that show from now on.
-    pub fn join(&self, show: ShowId) -> broadcast::Receiver<Arc<SeatChange>> {
+    pub fn join(&self, show: ShowId) -> broadcast::Receiver<Arc<RoomChange>> {
         self.rooms
             .lock()
             .expect("rooms lock")

@@ -13,8 +13,8 @@ use tokio::sync::broadcast;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::BroadcastStream;
 
+use super::hub::RoomChange;
 use super::{Hub, SeatMaps, CLOSE_NO_HEARTBEAT, CLOSE_SLOW_CONSUMER};
-use crate::seats::SeatChange;
 
 /// How often the server pings; a client that has not answered two pings is dropped.
 pub const PING_EVERY: Duration = Duration::from_secs(15);
@@ -24,13 +24,25 @@ pub const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 pub const MAX_SHOWS_PER_SESSION: usize = 16;
 
 type RoomStream = futures::stream::Map<
-    BroadcastStream<Arc<SeatChange>>,
-    Box<dyn FnMut(Result<Arc<SeatChange>, BroadcastStreamRecvError>) -> (ShowId, RoomEvent) + Send>,
+    BroadcastStream<Arc<RoomChange>>,
+    Box<dyn FnMut(Result<Arc<RoomChange>, BroadcastStreamRecvError>) -> (ShowId, RoomEvent) + Send>,
 >;
 
 enum RoomEvent {
-    Change(Arc<SeatChange>),
+    Change(Arc<RoomChange>),
     Lagged,
+}
+
+/// What a session sends: a message to serialise, or a change serialised once by the hub.
+enum Outgoing {
+    Message(ServerMessage),
+    Shared(axum::extract::ws::Utf8Bytes),
+}
+
+impl From<ServerMessage> for Outgoing {
+    fn from(message: ServerMessage) -> Self {
+        Outgoing::Message(message)
+    }
 }
 
 enum Closing {
@@ -60,7 +72,7 @@ pub async fn run(
     let mut unanswered_pings = 0u8;
 
     let closing = loop {
-        let outgoing: Vec<ServerMessage> = tokio::select! {
+        let outgoing: Vec<Outgoing> = tokio::select! {
             () = stop.cancelled() => break Closing::With(CLOSE_GOING_AWAY, "server shutting down"),
             incoming = stream.next() => match incoming {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break Closing::Normal,
@@ -70,7 +82,7 @@ pub async fn run(
                     match serde_json::from_str::<ClientMessage>(&text) {
                         Ok(ClientMessage::JoinShow { show_id }) => {
                             if !joined.contains_key(&show_id) && joined.len() >= MAX_SHOWS_PER_SESSION {
-                                vec![error(ErrorCode::ValidationFailed, format!("follow at most {MAX_SHOWS_PER_SESSION} shows at once"))]
+                                vec![error(ErrorCode::ValidationFailed, format!("follow at most {MAX_SHOWS_PER_SESSION} shows at once")).into()]
                             } else {
                                 // Join the room before taking the snapshot: a change between the
                                 // two is then either in the snapshot or delivered after it.
@@ -80,11 +92,11 @@ pub async fn run(
                                 match snapshot(&*maps, show_id).await {
                                     Ok((version, message)) => {
                                         joined.insert(show_id, version);
-                                        vec![message]
+                                        vec![message.into()]
                                     }
                                     Err(message) => {
                                         joined.remove(&show_id);
-                                        vec![message]
+                                        vec![message.into()]
                                     }
                                 }
                             }
@@ -95,7 +107,7 @@ pub async fn run(
                             joined.remove(&show_id);
                             continue;
                         }
-                        Err(e) => vec![error(ErrorCode::BadRequest, format!("unreadable message: {e}"))],
+                        Err(e) => vec![error(ErrorCode::BadRequest, format!("unreadable message: {e}")).into()],
                     }
                 }
             },
@@ -103,19 +115,19 @@ pub async fn run(
                 let Some(last) = joined.get(&show).copied() else { continue };
                 match event {
                     RoomEvent::Lagged => break Closing::With(CLOSE_SLOW_CONSUMER, "too slow: reconnect and re-sync"),
-                    RoomEvent::Change(change) if change.version <= last => continue, // already in the snapshot
-                    RoomEvent::Change(change) if change.version == last + 1 => {
-                        joined.insert(show, change.version);
-                        vec![change.to_message()]
+                    RoomEvent::Change(room) if room.change.version <= last => continue, // already in the snapshot
+                    RoomEvent::Change(room) if room.change.version == last + 1 => {
+                        joined.insert(show, room.change.version);
+                        vec![Outgoing::Shared(room.text.clone())]
                     }
                     RoomEvent::Change(_) => {
                         // A gap: some change never reached this instance. Re-sync.
                         match snapshot(&*maps, show).await {
                             Ok((version, message)) => {
                                 joined.insert(show, version);
-                                vec![message]
+                                vec![message.into()]
                             }
-                            Err(message) => vec![message],
+                            Err(message) => vec![message.into()],
                         }
                     }
                 }
@@ -125,8 +137,8 @@ pub async fn run(
                 let mut messages = Vec::new();
                 for show in joined.keys().copied().collect::<Vec<_>>() {
                     match snapshot(&*maps, show).await {
-                        Ok((version, message)) => { joined.insert(show, version); messages.push(message); }
-                        Err(message) => messages.push(message),
+                        Ok((version, message)) => { joined.insert(show, version); messages.push(message.into()); }
+                        Err(message) => messages.push(message.into()),
                     }
                 }
                 messages
@@ -143,15 +155,18 @@ pub async fn run(
             }
         };
         let mut failed = None;
-        for message in outgoing {
-            let text = match serde_json::to_string(&message) {
-                Ok(text) => text,
-                Err(e) => {
-                    tracing::error!("cannot encode live message: {e}");
-                    continue;
-                }
+        for item in outgoing {
+            let text = match item {
+                Outgoing::Shared(text) => text,
+                Outgoing::Message(message) => match serde_json::to_string(&message) {
+                    Ok(text) => text.into(),
+                    Err(e) => {
+                        tracing::error!("cannot encode live message: {e}");
+                        continue;
+                    }
+                },
             };
-            if let Err(slow) = send(&mut sink, Message::Text(text.into())).await {
+            if let Err(slow) = send(&mut sink, Message::Text(text)).await {
                 failed = Some(slow);
                 break;
             }
@@ -169,7 +184,7 @@ pub async fn run(
     }
 }
 
-fn room_stream(show: ShowId, receiver: broadcast::Receiver<Arc<SeatChange>>) -> RoomStream {
+fn room_stream(show: ShowId, receiver: broadcast::Receiver<Arc<RoomChange>>) -> RoomStream {
     BroadcastStream::new(receiver).map(Box::new(move |item| {
         (
             show,
