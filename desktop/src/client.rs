@@ -6,12 +6,14 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use eventory_shared::api::{
-    CheckoutRequest, CheckoutResponse, CreateHoldRequest, HoldResponse, RefreshRequest, ShowDetail,
-    SignInRequest, TokenPair, UserProfile,
+    AnalyticsResponse, AuditView, BookingList, BookingTickets, CheckoutRequest, CheckoutResponse,
+    CreateHoldRequest, ExchangeRequest, HoldResponse, RefreshRequest, RefundRequest, RewardView,
+    ScratchResponse, ShowDetail, SignInRequest, TokenPair, UserProfile,
 };
 use eventory_shared::{
-    ApiErrorBody, Booking, BookingId, HoldId, Money, PaymentMethod, SeatId, Show, ShowId,
+    ApiErrorBody, Booking, BookingId, HoldId, Money, PaymentMethod, SeatId, Show, ShowId, Venue,
 };
+use eventory_ui::protocol::BookingQuery;
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -32,6 +34,17 @@ pub enum ClientError {
     NotSignedIn,
     #[error("bad server address: {0}")]
     BadUrl(String),
+    /// Input caught before any call.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The wire text of a snake_case enum ("confirmed").
+fn enum_text<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// The tokens of the signed-in user.
@@ -98,6 +111,22 @@ impl ApiClient {
                 Some(&SignInRequest {
                     email: email.into(),
                     password: password.into(),
+                }),
+            )
+            .await?;
+        Ok(self.keep(pair).await)
+    }
+
+    /// Starts a session from a refresh token saved in the OS keyring (it is rotated: save the
+    /// new one from [`ApiClient::session`]).
+    pub async fn resume(&self, refresh_token: &str) -> Result<UserProfile, ClientError> {
+        let pair: TokenPair = self
+            .send(
+                Method::POST,
+                "/api/auth/refresh",
+                None,
+                Some(&RefreshRequest {
+                    refresh_token: refresh_token.to_owned(),
                 }),
             )
             .await?;
@@ -316,6 +345,131 @@ impl ApiClient {
 
     pub async fn booking(&self, booking: BookingId) -> Result<Booking, ClientError> {
         self.authed::<(), _>(Method::GET, &format!("/api/bookings/{booking}"), None)
+            .await
+    }
+
+    /// Staff: the booking with a code printed on its tickets.
+    pub async fn booking_by_code(&self, code: &str) -> Result<Booking, ClientError> {
+        let code: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        if code.is_empty() {
+            return Err(ClientError::Invalid("type a booking code".into()));
+        }
+        self.authed::<(), _>(Method::GET, &format!("/api/bookings/by-code/{code}"), None)
+            .await
+    }
+
+    /// A booking with its show and tickets (for printing).
+    pub async fn tickets(&self, booking: BookingId) -> Result<BookingTickets, ClientError> {
+        self.authed::<(), _>(
+            Method::GET,
+            &format!("/api/bookings/{booking}/tickets"),
+            None,
+        )
+        .await
+    }
+
+    /// The caller's bookings, newest first (a cashier's: what they sold).
+    pub async fn my_bookings(&self) -> Result<Vec<Booking>, ClientError> {
+        let list: BookingList = self
+            .authed::<(), _>(Method::GET, "/api/bookings/mine", None)
+            .await?;
+        Ok(list.bookings)
+    }
+
+    pub async fn refund(&self, booking: BookingId, reason: &str) -> Result<Booking, ClientError> {
+        self.authed(
+            Method::POST,
+            &format!("/api/bookings/{booking}/refund"),
+            Some(&RefundRequest {
+                seats: Vec::new(),
+                reason: reason.to_owned(),
+            }),
+        )
+        .await
+    }
+
+    pub async fn exchange(&self, booking: BookingId, hold: HoldId) -> Result<Booking, ClientError> {
+        self.authed(
+            Method::POST,
+            &format!("/api/bookings/{booking}/exchange"),
+            Some(&ExchangeRequest { hold_id: hold }),
+        )
+        .await
+    }
+
+    pub async fn reward(&self, booking: BookingId) -> Result<RewardView, ClientError> {
+        self.authed::<(), _>(
+            Method::GET,
+            &format!("/api/bookings/{booking}/reward"),
+            None,
+        )
+        .await
+    }
+
+    pub async fn scratch(&self, booking: BookingId) -> Result<ScratchResponse, ClientError> {
+        self.authed::<(), _>(
+            Method::POST,
+            &format!("/api/bookings/{booking}/reward/scratch"),
+            None,
+        )
+        .await
+    }
+
+    /// Admin: bookings by filter; `csv` asks for the CSV export instead of JSON.
+    fn admin_bookings_path(query: &BookingQuery, csv: bool) -> String {
+        let mut params = vec![format!("limit={}", if csv { 10_000 } else { 500 })];
+        if let Some(show) = query.show_id {
+            params.push(format!("show_id={show}"));
+        }
+        if let Some(status) = query.status {
+            params.push(format!("status={}", enum_text(&status)));
+        }
+        if let Some(channel) = query.channel {
+            params.push(format!("channel={}", enum_text(&channel)));
+        }
+        if let Some(days) = query.days {
+            let from = Utc::now() - chrono::Duration::days(i64::from(days));
+            params.push(format!("from={}", from.format("%Y-%m-%dT%H:%M:%SZ")));
+        }
+        if csv {
+            params.push("format=csv".into());
+        }
+        format!("/api/admin/bookings?{}", params.join("&"))
+    }
+
+    pub async fn admin_bookings(&self, query: &BookingQuery) -> Result<Vec<Booking>, ClientError> {
+        let list: BookingList = self
+            .authed::<(), _>(Method::GET, &Self::admin_bookings_path(query, false), None)
+            .await?;
+        Ok(list.bookings)
+    }
+
+    /// Admin: the CSV export of the bookings matching `query`.
+    pub async fn admin_bookings_csv(&self, query: &BookingQuery) -> Result<String, ClientError> {
+        let token = self.access_token().await?;
+        let response = self
+            .request::<()>(
+                Method::GET,
+                &Self::admin_bookings_path(query, true),
+                Some(&token),
+                None,
+            )
+            .await?;
+        Ok(response.text().await?)
+    }
+
+    pub async fn admin_analytics(&self) -> Result<AnalyticsResponse, ClientError> {
+        self.authed::<(), _>(Method::GET, "/api/admin/analytics", None)
+            .await
+    }
+
+    pub async fn admin_audit(&self) -> Result<Vec<AuditView>, ClientError> {
+        self.authed::<(), _>(Method::GET, "/api/admin/audit?limit=200", None)
+            .await
+    }
+
+    pub async fn admin_venues(&self) -> Result<Vec<Venue>, ClientError> {
+        self.authed::<(), _>(Method::GET, "/api/admin/venues", None)
             .await
     }
 

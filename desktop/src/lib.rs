@@ -1,9 +1,19 @@
 //! The native side of the Eventory desktop app: everything that does I/O, in plain modules
-//! testable without a window (the Tauri shell only exposes them as commands).
+//! testable without a window; the Tauri shell (`main.rs`, `commands.rs`) exposes them to the
+//! Dioxus screens as typed commands and forwards the live feed as events.
 //!
 //! - [`client::ApiClient`]: the HTTP API with sign-in and transparent token refresh.
 //! - [`live::LiveFeed`]: the live seat-map websocket, reconnecting with backoff and re-joining
 //!   (which re-syncs every followed show from a fresh snapshot).
+//! - [`credentials::Credentials`]: the refresh token in the OS keyring.
+//! - [`device::DeviceConfig`]: server address, kiosk mode, staff PIN, printer.
+//! - [`tickets`]: ticket PDFs with QR codes, saved and printed.
+//! - [`app_core::AppCore`]: what the commands do, wired together.
 
+pub mod app_core;
 pub mod client;
+pub mod commands;
+pub mod credentials;
+pub mod device;
 pub mod live;
+pub mod tickets;

@@ -152,6 +152,28 @@ pub struct BookingList {
     pub bookings: Vec<Booking>,
 }
 
+/// One ticket of a confirmed booking: the seat and the token its QR code carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TicketView {
+    pub id: crate::TicketId,
+    pub seat: SeatId,
+    pub qr_token: String,
+    /// `false` once the booking was refunded or exchanged.
+    pub valid: bool,
+}
+
+/// `GET /api/bookings/{booking}/tickets`: the booking, its show and its tickets (what a
+/// printed ticket shows).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BookingTickets {
+    pub booking: Booking,
+    pub show: Show,
+    pub venue_name: String,
+    pub tickets: Vec<TicketView>,
+}
+
 /// A booking and the channel it is attributed to, for staff views.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -6,7 +6,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use eventory_shared::api::{
-    BookingList, CheckoutRequest, CheckoutResponse, ExchangeRequest, RefundRequest,
+    BookingList, BookingTickets, CheckoutRequest, CheckoutResponse, ExchangeRequest, RefundRequest,
+    TicketView,
 };
 #[allow(unused_imports)] // named in the OpenAPI annotations
 use eventory_shared::ApiErrorBody;
@@ -24,6 +25,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/holds/{hold}/checkout", post(checkout))
         .route("/api/bookings/mine", get(mine))
         .route("/api/bookings/{booking}", get(fetch))
+        .route("/api/bookings/by-code/{code}", get(by_code))
+        .route("/api/bookings/{booking}/tickets", get(tickets))
         .route("/api/bookings/{booking}/refund", post(refund))
         .route("/api/bookings/{booking}/exchange", post(exchange))
 }
@@ -87,6 +90,75 @@ pub(crate) async fn fetch(
         .filter(|r| caller.role.is_staff() || r.booking.user_id == Some(caller.user_id))
         .ok_or_else(|| ApiError::NotFound("no such booking".into()))?;
     Ok(Json(record.booking))
+}
+
+/// Staff: the booking with this code (the code printed on tickets, asked for at the counter).
+#[utoipa::path(get, path = "/api/bookings/by-code/{code}", tag = "bookings",
+    params(("code" = String, Path, description = "booking code, any letter case")),
+    responses((status = 200, body = Booking), (status = 404, body = ApiErrorBody), (status = 403, body = ApiErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn by_code(
+    State(state): State<AppState>,
+    Staff(_caller): Staff,
+    Path(code): Path<String>,
+) -> Result<Json<Booking>, ApiError> {
+    let code = code.trim().to_ascii_uppercase();
+    if code.is_empty() || code.len() > 32 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(ApiError::NotFound("no booking with that code".into()));
+    }
+    let record = state
+        .store
+        .booking_by_code(&code)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no booking with that code".into()))?;
+    Ok(Json(record.booking))
+}
+
+/// The tickets of a booking (its owner's, or any for staff): what a printed ticket shows.
+#[utoipa::path(get, path = "/api/bookings/{booking}/tickets", tag = "bookings",
+    params(("booking" = String, Path, description = "booking id")),
+    responses((status = 200, body = BookingTickets), (status = 404, body = ApiErrorBody), (status = 401, body = ApiErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn tickets(
+    State(state): State<AppState>,
+    AnyUser(caller): AnyUser,
+    Path(booking): Path<BookingId>,
+) -> Result<Json<BookingTickets>, ApiError> {
+    let record = state
+        .store
+        .booking(booking)
+        .await?
+        .filter(|r| caller.role.is_staff() || r.booking.user_id == Some(caller.user_id))
+        .ok_or_else(|| ApiError::NotFound("no such booking".into()))?;
+    let show = state
+        .store
+        .show(record.booking.show_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("the show of this booking is gone".into()))?;
+    let venue_name = state
+        .store
+        .venue(show.venue_id)
+        .await?
+        .map(|v| v.name)
+        .unwrap_or_default();
+    let tickets = state
+        .store
+        .tickets_of_booking(booking)
+        .await?
+        .into_iter()
+        .map(|t| TicketView {
+            id: t.id,
+            seat: t.seat_id,
+            qr_token: t.qr_token,
+            valid: t.status == crate::store::TicketStatus::Live,
+        })
+        .collect();
+    Ok(Json(BookingTickets {
+        booking: record.booking,
+        show,
+        venue_name,
+        tickets,
+    }))
 }
 
 /// The caller's bookings, newest first.

@@ -20,6 +20,8 @@ use crate::app::AppState;
         super::holds::release,
         super::bookings::checkout,
         super::bookings::fetch,
+        super::bookings::by_code,
+        super::bookings::tickets,
         super::bookings::mine,
         super::bookings::refund,
         super::bookings::exchange,

@@ -1,0 +1,377 @@
+//! Everything the Tauri commands do, without Tauri: the device configuration, the API client
+//! of the configured server, the saved session, the live feed (forwarded to the screens through
+//! a callback), tickets. The commands in `commands.rs` are one line each on top of this, and
+//! the tests drive this directly against a real server.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use chrono::NaiveDate;
+use eventory_shared::api::{
+    AnalyticsResponse, AuditView, CheckoutResponse, HoldResponse, RewardView, ScratchResponse,
+    ShowDetail, UserProfile,
+};
+use eventory_shared::{
+    Booking, BookingId, ErrorCode, HoldId, Money, PaymentMethod, SeatId, Show, ShowId, Venue,
+};
+use eventory_ui::protocol::{BookingQuery, CommandError, DeviceSettings, LiveUpdate, TicketOutput};
+use tokio::sync::{mpsc, Mutex};
+
+use crate::client::{ApiClient, ClientError};
+use crate::credentials::Credentials;
+use crate::device::{normalise_server_url, DeviceConfig, DeviceError};
+use crate::live::{LiveEvent, LiveFeed, TokenSource};
+use crate::tickets;
+
+/// Where live updates go (the Tauri shell emits them as a window event).
+pub type LiveSink = Arc<dyn Fn(LiveUpdate) + Send + Sync>;
+
+impl From<ClientError> for CommandError {
+    fn from(e: ClientError) -> Self {
+        match e {
+            ClientError::Api { body, .. } => CommandError {
+                code: Some(body.code),
+                message: body.message,
+                seats: body.seats,
+                offline: false,
+            },
+            ClientError::Network(e) => CommandError {
+                code: None,
+                message: e.to_string(),
+                seats: Vec::new(),
+                offline: true,
+            },
+            ClientError::NotSignedIn => CommandError {
+                code: Some(ErrorCode::Unauthorized),
+                message: "sign in first".into(),
+                seats: Vec::new(),
+                offline: false,
+            },
+            other => CommandError::local(other.to_string()),
+        }
+    }
+}
+
+fn local<E: std::fmt::Display>(e: E) -> CommandError {
+    CommandError::local(e.to_string())
+}
+
+/// The native side's state.
+pub struct AppCore {
+    config_dir: PathBuf,
+    device: RwLock<DeviceConfig>,
+    client: RwLock<Arc<ApiClient>>,
+    live: Mutex<Option<LiveFeed>>,
+    credentials: Credentials,
+    sink: LiveSink,
+}
+
+impl AppCore {
+    /// Loads the device configuration from `config_dir`; live updates go to `sink`.
+    pub fn new(
+        config_dir: PathBuf,
+        credentials: Credentials,
+        sink: LiveSink,
+    ) -> Result<Self, DeviceError> {
+        let device = DeviceConfig::load(&config_dir)?;
+        let client = ApiClient::new(&device.server_url)
+            .map_err(|_| DeviceError::BadServerUrl(device.server_url.clone()))?;
+        Ok(Self {
+            config_dir,
+            device: RwLock::new(device),
+            client: RwLock::new(Arc::new(client)),
+            live: Mutex::new(None),
+            credentials,
+            sink,
+        })
+    }
+
+    fn client(&self) -> Arc<ApiClient> {
+        self.client.read().expect("client lock").clone()
+    }
+
+    fn server_url(&self) -> String {
+        self.device.read().expect("device lock").server_url.clone()
+    }
+
+    pub fn device_settings(&self) -> DeviceSettings {
+        let device = self.device.read().expect("device lock");
+        DeviceSettings {
+            server_url: device.server_url.clone(),
+            kiosk: device.kiosk,
+            kiosk_pin_set: device.kiosk_pin_hash.is_some(),
+        }
+    }
+
+    /// Points the app at another server (signing out of the old one) and/or makes it a kiosk.
+    pub async fn save_device_settings(
+        &self,
+        server_url: &str,
+        kiosk: bool,
+    ) -> Result<DeviceSettings, CommandError> {
+        let url = normalise_server_url(server_url).map_err(local)?;
+        let changed_server = url != self.server_url();
+        if changed_server {
+            self.sign_out().await?;
+        }
+        let mut next = self.device.read().expect("device lock").clone();
+        next.server_url = url.clone();
+        next.kiosk = kiosk;
+        next.save(&self.config_dir).map_err(local)?;
+        *self.device.write().expect("device lock") = next;
+        if changed_server {
+            let client = ApiClient::new(&url).map_err(CommandError::from)?;
+            *self.client.write().expect("client lock") = Arc::new(client);
+        }
+        Ok(self.device_settings())
+    }
+
+    /// Keeps the rotated refresh token in the keyring (best effort: a device without a
+    /// keyring keeps the session in memory only).
+    async fn remember_session(&self) {
+        if let Some(session) = self.client().session().await {
+            if let Err(e) = self
+                .credentials
+                .save(&self.server_url(), &session.refresh_token)
+            {
+                tracing::warn!("cannot keep the session in the OS keyring: {e}");
+            }
+        }
+    }
+
+    /// Starts the live feed of the signed-in session (replacing any previous one).
+    async fn start_live(&self) {
+        let client = self.client();
+        let ws = client
+            .base()
+            .as_str()
+            .trim_end_matches('/')
+            .replacen("http", "ws", 1)
+            + "/api/live";
+        let token: TokenSource = Arc::new(move || {
+            let client = client.clone();
+            Box::pin(async move { client.access_token().await.ok() })
+        });
+        let (events, mut receiver) = mpsc::unbounded_channel();
+        let sink = self.sink.clone();
+        tokio::spawn(async move {
+            while let Some(event) = receiver.recv().await {
+                sink(match event {
+                    LiveEvent::Connected => LiveUpdate::Connected,
+                    LiveEvent::Disconnected(reason) => LiveUpdate::Disconnected { reason },
+                    LiveEvent::Message(message) => LiveUpdate::Message { message },
+                });
+            }
+        });
+        let feed = LiveFeed::spawn(ws, token, events);
+        if let Some(old) = self.live.lock().await.replace(feed) {
+            old.stop().await;
+        }
+    }
+
+    async fn stop_live(&self) {
+        if let Some(feed) = self.live.lock().await.take() {
+            feed.stop().await;
+        }
+    }
+
+    /// Signs in with the session saved in the keyring, if it is still valid.
+    pub async fn restore_session(&self) -> Result<Option<UserProfile>, CommandError> {
+        let saved = match self.credentials.load(&self.server_url()) {
+            Ok(Some(token)) => token,
+            Ok(None) => return Ok(None),
+            Err(e) => {
+                tracing::warn!("cannot read the OS keyring: {e}");
+                return Ok(None);
+            }
+        };
+        match self.client().resume(&saved).await {
+            Ok(user) => {
+                self.remember_session().await;
+                self.start_live().await;
+                Ok(Some(user))
+            }
+            Err(ClientError::Api { .. }) => {
+                let _ = self.credentials.forget(&self.server_url());
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<UserProfile, CommandError> {
+        if email.trim().is_empty() || password.is_empty() {
+            return Err(CommandError::local("Type your email and password."));
+        }
+        let user = self.client().sign_in(email.trim(), password).await?;
+        self.remember_session().await;
+        self.start_live().await;
+        Ok(user)
+    }
+
+    pub async fn sign_out(&self) -> Result<(), CommandError> {
+        self.stop_live().await;
+        let _ = self.credentials.forget(&self.server_url());
+        match self.client().sign_out().await {
+            Ok(()) | Err(ClientError::Network(_)) => Ok(()), // the token dies with its expiry
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn unlock_kiosk(&self, pin: &str) -> Result<(), CommandError> {
+        let ok = self.device.read().expect("device lock").verify_pin(pin);
+        if ok {
+            Ok(())
+        } else {
+            // A wrong PIN costs a second, so guessing at the kiosk is slow.
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            Err(CommandError::local(
+                if self.device_settings().kiosk_pin_set {
+                    "Wrong PIN."
+                } else {
+                    "No staff PIN is set on this device (eventory-desktop set-kiosk-pin)."
+                },
+            ))
+        }
+    }
+
+    // ---- pass-through calls ----
+
+    pub async fn shows(&self, date: Option<NaiveDate>) -> Result<Vec<Show>, CommandError> {
+        Ok(self.client().shows(date).await?)
+    }
+
+    pub async fn show(&self, show: ShowId) -> Result<ShowDetail, CommandError> {
+        Ok(self.client().show(show).await?)
+    }
+
+    pub async fn join_show(&self, show: ShowId) {
+        if let Some(feed) = self.live.lock().await.as_ref() {
+            feed.join(show);
+        }
+    }
+
+    pub async fn leave_show(&self, show: ShowId) {
+        if let Some(feed) = self.live.lock().await.as_ref() {
+            feed.leave(show);
+        }
+    }
+
+    pub async fn resync_show(&self, show: ShowId) {
+        if let Some(feed) = self.live.lock().await.as_ref() {
+            feed.resync(show);
+        }
+    }
+
+    pub async fn hold(
+        &self,
+        show: ShowId,
+        seats: Vec<SeatId>,
+    ) -> Result<HoldResponse, CommandError> {
+        if seats.is_empty() {
+            return Err(CommandError::local("Select at least one seat."));
+        }
+        Ok(self.client().hold(show, seats).await?)
+    }
+
+    pub async fn release(&self, hold: HoldId) -> Result<(), CommandError> {
+        Ok(self.client().release(hold).await?)
+    }
+
+    pub async fn checkout(
+        &self,
+        hold: HoldId,
+        payment: PaymentMethod,
+        cash_tendered: Option<Money>,
+    ) -> Result<CheckoutResponse, CommandError> {
+        if payment == PaymentMethod::Cash && cash_tendered.is_none() {
+            return Err(CommandError::local("Type the amount the customer gave."));
+        }
+        Ok(self.client().checkout(hold, payment, cash_tendered).await?)
+    }
+
+    pub async fn booking(&self, booking: BookingId) -> Result<Booking, CommandError> {
+        Ok(self.client().booking(booking).await?)
+    }
+
+    pub async fn booking_by_code(&self, code: &str) -> Result<Booking, CommandError> {
+        Ok(self.client().booking_by_code(code).await?)
+    }
+
+    pub async fn my_bookings(&self) -> Result<Vec<Booking>, CommandError> {
+        Ok(self.client().my_bookings().await?)
+    }
+
+    pub async fn refund(&self, booking: BookingId, reason: &str) -> Result<Booking, CommandError> {
+        if reason.trim().is_empty() {
+            return Err(CommandError::local("Say why the booking is refunded."));
+        }
+        Ok(self.client().refund(booking, reason.trim()).await?)
+    }
+
+    pub async fn exchange(
+        &self,
+        booking: BookingId,
+        hold: HoldId,
+    ) -> Result<Booking, CommandError> {
+        Ok(self.client().exchange(booking, hold).await?)
+    }
+
+    pub async fn reward(&self, booking: BookingId) -> Result<RewardView, CommandError> {
+        Ok(self.client().reward(booking).await?)
+    }
+
+    pub async fn scratch(&self, booking: BookingId) -> Result<ScratchResponse, CommandError> {
+        Ok(self.client().scratch(booking).await?)
+    }
+
+    /// Renders the booking's tickets, saves them, and prints them if a printer is configured.
+    pub async fn print_tickets(&self, booking: BookingId) -> Result<TicketOutput, CommandError> {
+        let data = self.client().tickets(booking).await?;
+        let (dir, printer) = {
+            let device = self.device.read().expect("device lock");
+            (device.tickets_dir(&self.config_dir), device.printer.clone())
+        };
+        let code = data.booking.code.clone();
+        let (path, printed) = tokio::task::spawn_blocking(move || {
+            let pdf = tickets::render_pdf(&data)?;
+            tickets::deliver(&pdf, &code, &dir, &printer)
+        })
+        .await
+        .map_err(local)?
+        .map_err(local)?;
+        Ok(TicketOutput {
+            path: path.display().to_string(),
+            printed,
+        })
+    }
+
+    pub async fn admin_bookings(&self, query: &BookingQuery) -> Result<Vec<Booking>, CommandError> {
+        Ok(self.client().admin_bookings(query).await?)
+    }
+
+    /// Saves the CSV export in the tickets folder's sibling `exports/`; returns the path.
+    pub async fn admin_export_csv(&self, query: &BookingQuery) -> Result<String, CommandError> {
+        let csv = self.client().admin_bookings_csv(query).await?;
+        let dir = self.config_dir.join("exports");
+        std::fs::create_dir_all(&dir).map_err(local)?;
+        let path = dir.join(format!(
+            "bookings-{}.csv",
+            chrono::Local::now().format("%Y%m%d-%H%M%S")
+        ));
+        std::fs::write(&path, csv).map_err(local)?;
+        Ok(path.display().to_string())
+    }
+
+    pub async fn admin_analytics(&self) -> Result<AnalyticsResponse, CommandError> {
+        Ok(self.client().admin_analytics().await?)
+    }
+
+    pub async fn admin_audit(&self) -> Result<Vec<AuditView>, CommandError> {
+        Ok(self.client().admin_audit().await?)
+    }
+
+    pub async fn admin_venues(&self) -> Result<Vec<Venue>, CommandError> {
+        Ok(self.client().admin_venues().await?)
+    }
+}

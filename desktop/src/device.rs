@@ -1,0 +1,219 @@
+//! The device configuration: which server this app talks to, whether it is a kiosk, the staff
+//! PIN that leaves kiosk mode (an argon2id hash, never the PIN), and the ticket printer. A TOML
+//! file in the platform config dir (`~/.config/eventory/device.toml` on Linux), or in
+//! `$EVENTORY_CONFIG_DIR` when set (tests, several instances on one machine).
+
+use std::path::{Path, PathBuf};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use serde::{Deserialize, Serialize};
+
+/// The server a fresh install talks to.
+pub const DEFAULT_SERVER_URL: &str = "http://127.0.0.1:8080";
+
+/// Why the configuration cannot be read, written or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error("cannot read or write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a valid device configuration: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("the server address must start with http:// or https:// ({0:?})")]
+    BadServerUrl(String),
+    #[error("a staff PIN is 4 to 12 digits")]
+    BadPin,
+    #[error("no platform config directory; set EVENTORY_CONFIG_DIR")]
+    NoConfigDir,
+}
+
+/// Where tickets go.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Printer {
+    /// Save PDFs only.
+    #[default]
+    None,
+    /// The system's default printer (`lp`).
+    Default,
+    /// A named CUPS queue (`lp -d <name>`).
+    Named(String),
+}
+
+/// The device configuration file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeviceConfig {
+    pub server_url: String,
+    pub kiosk: bool,
+    pub kiosk_pin_hash: Option<String>,
+    pub printer: Printer,
+    /// Where ticket PDFs are saved (default: the data dir's `tickets/`).
+    pub tickets_dir: Option<PathBuf>,
+}
+
+impl Default for DeviceConfig {
+    fn default() -> Self {
+        Self {
+            server_url: DEFAULT_SERVER_URL.into(),
+            kiosk: false,
+            kiosk_pin_hash: None,
+            printer: Printer::None,
+            tickets_dir: None,
+        }
+    }
+}
+
+/// The folder of the configuration (and, beside it, of saved tickets).
+pub fn config_dir() -> Result<PathBuf, DeviceError> {
+    if let Some(dir) = std::env::var_os("EVENTORY_CONFIG_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("app", "Eventory", "eventory")
+        .map(|p| p.config_dir().to_path_buf())
+        .ok_or(DeviceError::NoConfigDir)
+}
+
+/// Checks and normalises a server address ("http://host:8080", no trailing slash).
+pub fn normalise_server_url(url: &str) -> Result<String, DeviceError> {
+    let trimmed = url.trim().trim_end_matches('/');
+    let parsed =
+        reqwest::Url::parse(trimmed).map_err(|_| DeviceError::BadServerUrl(url.to_owned()))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(DeviceError::BadServerUrl(url.to_owned()));
+    }
+    Ok(trimmed.to_owned())
+}
+
+impl DeviceConfig {
+    fn file(dir: &Path) -> PathBuf {
+        dir.join("device.toml")
+    }
+
+    /// Reads the configuration in `dir` (defaults if there is none yet). `EVENTORY_SERVER_URL`
+    /// and `EVENTORY_KIOSK=1` override the file (first start of a provisioned device).
+    pub fn load(dir: &Path) -> Result<Self, DeviceError> {
+        let path = Self::file(dir);
+        let mut config = match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| DeviceError::Parse {
+                path: path.clone(),
+                message: e.to_string(),
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => DeviceConfig::default(),
+            Err(source) => return Err(DeviceError::Io { path, source }),
+        };
+        if let Ok(url) = std::env::var("EVENTORY_SERVER_URL") {
+            config.server_url = normalise_server_url(&url)?;
+        }
+        if std::env::var("EVENTORY_KIOSK").is_ok_and(|v| v == "1" || v == "true") {
+            config.kiosk = true;
+        }
+        Ok(config)
+    }
+
+    /// Writes the configuration to `dir` (atomically: a temporary file renamed over it).
+    pub fn save(&self, dir: &Path) -> Result<(), DeviceError> {
+        let io = |source| DeviceError::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let text = toml::to_string_pretty(self).expect("the device config serialises");
+        let tmp = dir.join("device.toml.tmp");
+        std::fs::write(&tmp, text).map_err(io)?;
+        std::fs::rename(&tmp, Self::file(dir)).map_err(io)
+    }
+
+    /// Sets the staff PIN that leaves kiosk mode.
+    pub fn set_pin(&mut self, pin: &str) -> Result<(), DeviceError> {
+        if !(4..=12).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
+            return Err(DeviceError::BadPin);
+        }
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        let hash = Argon2::default()
+            .hash_password(pin.as_bytes(), &salt)
+            .map_err(|_| DeviceError::BadPin)?;
+        self.kiosk_pin_hash = Some(hash.to_string());
+        Ok(())
+    }
+
+    /// Whether `pin` is the staff PIN (constant-time, by argon2). No PIN set: always false,
+    /// so a kiosk without a PIN can only be left by closing the app from the system.
+    pub fn verify_pin(&self, pin: &str) -> bool {
+        let Some(hash) = &self.kiosk_pin_hash else {
+            return false;
+        };
+        PasswordHash::new(hash)
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(pin.as_bytes(), &h)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    }
+
+    /// The folder ticket PDFs are saved in.
+    pub fn tickets_dir(&self, config_dir: &Path) -> PathBuf {
+        self.tickets_dir
+            .clone()
+            .unwrap_or_else(|| config_dir.join("tickets"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let fresh = DeviceConfig::load(dir.path()).unwrap();
+        assert_eq!(fresh.server_url, DEFAULT_SERVER_URL);
+        let mut config = DeviceConfig {
+            server_url: "https://tickets.example.org".into(),
+            kiosk: true,
+            printer: Printer::Named("front-desk".into()),
+            ..DeviceConfig::default()
+        };
+        config.set_pin("2468").unwrap();
+        config.save(dir.path()).unwrap();
+        let back = DeviceConfig::load(dir.path()).unwrap();
+        assert_eq!(back, config);
+        let text = std::fs::read_to_string(dir.path().join("device.toml")).unwrap();
+        assert!(!text.contains("2468"), "the PIN is stored hashed");
+    }
+
+    #[test]
+    fn the_pin_is_checked() {
+        let mut config = DeviceConfig::default();
+        assert!(!config.verify_pin("0000"), "no PIN set: nothing unlocks");
+        config.set_pin("135790").unwrap();
+        assert!(config.verify_pin("135790"));
+        assert!(!config.verify_pin("135791"));
+        assert!(!config.verify_pin(""));
+        assert!(matches!(config.set_pin("12"), Err(DeviceError::BadPin)));
+        assert!(matches!(config.set_pin("12ab"), Err(DeviceError::BadPin)));
+    }
+
+    #[test]
+    fn server_addresses_are_checked() {
+        assert_eq!(
+            normalise_server_url(" http://10.0.0.5:8080/ ").unwrap(),
+            "http://10.0.0.5:8080"
+        );
+        assert!(normalise_server_url("ftp://x").is_err());
+        assert!(normalise_server_url("not a url").is_err());
+        assert!(normalise_server_url("").is_err());
+    }
+
+    #[test]
+    fn a_broken_file_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("device.toml"), "kiosk = \"maybe\"").unwrap();
+        let err = DeviceConfig::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("device.toml"), "{err}");
+    }
+}

@@ -1,0 +1,67 @@
+//! The price of a selection, as the screens show it before holding (the server computes the
+//! amount it charges on its own; this is only the preview).
+
+use eventory_shared::{Money, SeatId, SeatMap, Show};
+
+/// The total of `seats` at `show`'s prices, or `None` if a seat or a price is unknown or
+/// currencies are mixed.
+pub fn total(show: &Show, map: &SeatMap, seats: &[SeatId]) -> Option<Money> {
+    let categories = map.layout.seat_categories();
+    let prices = seats
+        .iter()
+        .map(|seat| show.prices.get(categories.get(seat)?).copied())
+        .collect::<Option<Vec<Money>>>()?;
+    Money::sum(prices).ok().flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, Utc};
+    use eventory_shared::{
+        CategoryId, Currency, PriceCategory, ShowId, ShowStatus, VenueId, VenueLayout,
+    };
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn sums_category_prices() {
+        let mut layout = VenueLayout::grid(2, 4, &CategoryId::new("std"), None);
+        layout.categories.push(PriceCategory {
+            id: CategoryId::new("vip"),
+            name: "VIP".into(),
+        });
+        layout.rows[0].seats[0].category = CategoryId::new("vip");
+        let show_id = ShowId::from_uuid(uuid::Uuid::new_v4());
+        let now = Utc::now();
+        let mut prices = BTreeMap::new();
+        prices.insert(CategoryId::new("std"), Money::new(900, Currency::EUR));
+        prices.insert(CategoryId::new("vip"), Money::new(1500, Currency::EUR));
+        let show = Show {
+            id: show_id,
+            venue_id: VenueId::from_uuid(uuid::Uuid::new_v4()),
+            title: "t".into(),
+            description: String::new(),
+            starts_at: now + Duration::days(1),
+            prices,
+            sale_opens_at: now,
+            sale_closes_at: now + Duration::days(1),
+            status: ShowStatus::OnSale,
+        };
+        let map = SeatMap {
+            show_id,
+            version: 0,
+            layout: layout.clone(),
+            states: BTreeMap::new(),
+        };
+        let categories = layout.seat_categories();
+        let seats: Vec<SeatId> = vec!["A1".parse().unwrap(), "A2".parse().unwrap()];
+        assert_eq!(categories[&seats[0]].as_str(), "vip");
+        let expected = 1500 + 900;
+        assert_eq!(
+            total(&show, &map, &seats),
+            Some(Money::new(expected, Currency::EUR))
+        );
+        assert_eq!(total(&show, &map, &["Z99".parse().unwrap()]), None);
+        assert_eq!(total(&show, &map, &[]), None);
+    }
+}

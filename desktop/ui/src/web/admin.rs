@@ -1,0 +1,266 @@
+//! Admin: analytics with charts, bookings with filters (and CSV export), shows and venues, the
+//! audit log.
+
+use chrono::Local;
+use dioxus::prelude::*;
+use eventory_shared::{BookingStatus, Channel, Money};
+
+use super::bridge;
+use super::widgets::{local_time, ErrorBox, TopBar};
+use crate::chart::{bars, Bar};
+use crate::protocol::BookingQuery;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tab {
+    Analytics,
+    Bookings,
+    Shows,
+    Audit,
+}
+
+#[component]
+pub fn Admin() -> Element {
+    let mut tab = use_signal(|| Tab::Analytics);
+    let tab_button = move |t: Tab, id: &'static str, label: &'static str| {
+        rsx! { button { class: if tab() == t { "tab active" } else { "tab" }, id: "{id}", onclick: move |_| tab.set(t), "{label}" } }
+    };
+    rsx! {
+        TopBar { title: "Admin",
+            {tab_button(Tab::Analytics, "tab-analytics", "Analytics")}
+            {tab_button(Tab::Bookings, "tab-bookings", "Bookings")}
+            {tab_button(Tab::Shows, "tab-shows", "Shows & venues")}
+            {tab_button(Tab::Audit, "tab-audit", "Audit log")}
+        }
+        main { class: "admin",
+            match tab() {
+                Tab::Analytics => rsx! { Analytics {} },
+                Tab::Bookings => rsx! { Bookings {} },
+                Tab::Shows => rsx! { ShowsAndVenues {} },
+                Tab::Audit => rsx! { Audit {} },
+            }
+        }
+    }
+}
+
+#[component]
+fn BarChart(title: String, bars: Vec<Bar>) -> Element {
+    rsx! {
+        figure { class: "chart",
+            figcaption { "{title}" }
+            if bars.is_empty() { p { class: "muted", "No data yet." } }
+            for bar in bars {
+                div { class: "bar-row", key: "{bar.label}",
+                    span { class: "bar-label", "{bar.label}" }
+                    span { class: "bar-track", span { class: "bar", style: "width: {bar.percent}%" } }
+                    span { class: "bar-value", "{bar.value_label}" }
+                }
+            }
+        }
+    }
+}
+
+fn money(minor: i64, like: Option<Money>) -> String {
+    match like {
+        Some(m) => Money::new(minor, m.currency).to_string(),
+        None => format!("{:.2}", minor as f64 / 100.0),
+    }
+}
+
+#[component]
+fn Analytics() -> Element {
+    let data = use_resource(|| async { bridge::admin_analytics().await });
+    let read = data.read();
+    let a = match &*read {
+        None => return rsx! { p { "Loading…" } },
+        Some(Err(e)) => return rsx! { ErrorBox { message: Some(e.friendly()) } },
+        Some(Ok(a)) => a.clone(),
+    };
+    let eur = Some(Money::new(0, eventory_shared::Currency::EUR));
+    let mut by_day: std::collections::BTreeMap<String, i64> = Default::default();
+    let mut by_channel: std::collections::BTreeMap<String, i64> = Default::default();
+    for d in &a.sales.by_day {
+        *by_day.entry(d.day.clone()).or_default() += d.revenue_minor;
+        *by_channel.entry(format!("{:?}", d.channel)).or_default() += d.revenue_minor;
+    }
+    let day_bars = bars(by_day.into_iter().map(|(d, v)| (d, v, money(v, eur))));
+    let channel_bars = bars(by_channel.into_iter().map(|(c, v)| (c, v, money(v, eur))));
+    let titles: std::collections::BTreeMap<_, _> = a
+        .occupancy
+        .iter()
+        .map(|o| (o.show_id, o.title.clone()))
+        .collect();
+    let top_bars = bars(a.sales.by_show.iter().take(8).map(|s| {
+        let name = titles
+            .get(&s.show_id)
+            .cloned()
+            .unwrap_or_else(|| s.show_id.to_string()[..8].to_string());
+        (
+            name,
+            s.revenue_minor,
+            format!("{} · {} seats", money(s.revenue_minor, eur), s.seats),
+        )
+    }));
+    let occupancy_bars = bars(a.occupancy.iter().take(12).map(|o| {
+        let pct = (o.sold * 100).checked_div(o.capacity).unwrap_or(0) as i64;
+        (
+            format!(
+                "{} {}",
+                o.starts_at.with_timezone(&Local).format("%a %H:%M"),
+                o.title
+            ),
+            pct,
+            format!("{}/{} ({pct}%)", o.sold, o.capacity),
+        )
+    }));
+    rsx! {
+        div { class: "charts", id: "analytics",
+            BarChart { title: "Revenue per day", bars: day_bars }
+            BarChart { title: "Revenue per channel", bars: channel_bars }
+            BarChart { title: "Top shows", bars: top_bars }
+            BarChart { title: "Occupancy of upcoming shows", bars: occupancy_bars }
+            div { class: "panel",
+                h3 { "Scratch cards" }
+                p { "Issued {a.rewards.issued} · revealed {a.rewards.revealed} · voided {a.rewards.voided}" }
+            }
+        }
+    }
+}
+
+#[component]
+fn Bookings() -> Element {
+    let mut status = use_signal(String::new);
+    let mut channel = use_signal(String::new);
+    let mut days = use_signal(|| "7".to_string());
+    let mut note = use_signal(|| None::<String>);
+    let query = move || BookingQuery {
+        show_id: None,
+        status: serde_json::from_value::<BookingStatus>(serde_json::Value::String(status())).ok(),
+        channel: serde_json::from_value::<Channel>(serde_json::Value::String(channel())).ok(),
+        days: days().parse().ok(),
+    };
+    let list = use_resource(move || async move { bridge::admin_bookings(&query()).await });
+    let export = move |_| {
+        spawn(async move {
+            match bridge::admin_export_csv(&query()).await {
+                Ok(path) => note.set(Some(format!("Exported to {path}"))),
+                Err(e) => note.set(Some(e.friendly())),
+            }
+        });
+    };
+    rsx! {
+        div { class: "filters inline",
+            label { "Status "
+                select { id: "filter-status", onchange: move |e| status.set(e.value()),
+                    option { value: "", "any" }
+                    for s in ["pending", "processing", "confirmed", "cancelled", "refunded"] { option { value: "{s}", "{s}" } }
+                }
+            }
+            label { "Channel "
+                select { id: "filter-channel", onchange: move |e| channel.set(e.value()),
+                    option { value: "", "any" }
+                    for c in ["counter", "kiosk", "online"] { option { value: "{c}", "{c}" } }
+                }
+            }
+            label { "Last "
+                select { id: "filter-days", onchange: move |e| days.set(e.value()),
+                    for d in ["1", "7", "30", "365"] { option { value: "{d}", selected: days() == d, "{d} days" } }
+                }
+            }
+            button { class: "secondary", id: "export-csv", onclick: export, "Export CSV" }
+        }
+        if let Some(n) = note() { p { class: "muted", "{n}" } }
+        match &*list.read() {
+            None => rsx! { p { "Loading…" } },
+            Some(Err(e)) => rsx! { ErrorBox { message: Some(e.friendly()) } },
+            Some(Ok(bookings)) => rsx! {
+                p { class: "muted", "{bookings.len()} booking(s)" }
+                table { id: "bookings-table",
+                    thead { tr { th { "When" } th { "Code" } th { "Seats" } th { "Amount" } th { "Channel" } th { "Payment" } th { "Status" } } }
+                    tbody {
+                        for b in bookings.iter() {
+                            tr { key: "{b.id}",
+                                td { {local_time(&b.created_at, "%d %b %H:%M")} }
+                                td { "{b.code}" }
+                                td { "{b.seats.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(\" \")}" }
+                                td { "{b.amount}" } td { "{b.channel:?}" } td { "{b.payment_method:?}" } td { "{b.status:?}" }
+                            }
+                        }
+                    }
+                }
+            },
+        }
+    }
+}
+
+#[component]
+fn ShowsAndVenues() -> Element {
+    let venues = use_resource(|| async { bridge::admin_venues().await });
+    let analytics = use_resource(|| async { bridge::admin_analytics().await });
+    rsx! {
+        div { class: "two-col",
+            div { class: "panel",
+                h3 { "Upcoming shows" }
+                match &*analytics.read() {
+                    None => rsx! { p { "Loading…" } },
+                    Some(Err(e)) => rsx! { ErrorBox { message: Some(e.friendly()) } },
+                    Some(Ok(a)) => rsx! {
+                        table {
+                            thead { tr { th { "Starts" } th { "Title" } th { "Sold" } th { "Capacity" } } }
+                            tbody {
+                                for o in a.occupancy.iter() {
+                                    tr { key: "{o.show_id}",
+                                        td { {local_time(&o.starts_at, "%a %d %b %H:%M")} }
+                                        td { "{o.title}" } td { "{o.sold}" } td { "{o.capacity}" }
+                                    }
+                                }
+                            }
+                        }
+                    },
+                }
+            }
+            div { class: "panel",
+                h3 { "Venues" }
+                match &*venues.read() {
+                    None => rsx! { p { "Loading…" } },
+                    Some(Err(e)) => rsx! { ErrorBox { message: Some(e.friendly()) } },
+                    Some(Ok(list)) => rsx! {
+                        ul {
+                            for v in list.iter() {
+                                li { key: "{v.id}",
+                                    strong { "{v.name}" }
+                                    " — {v.layout.rows.len()} rows, {v.layout.capacity()} seats; categories: {v.layout.categories.iter().map(|c| c.name.clone()).collect::<Vec<_>>().join(\", \")}"
+                                }
+                            }
+                        }
+                    },
+                }
+                p { class: "muted small", "Create and edit venues and shows through the admin API (POST/PUT /api/admin/venues, /api/admin/shows); every change is audited." }
+            }
+        }
+    }
+}
+
+#[component]
+fn Audit() -> Element {
+    let log = use_resource(|| async { bridge::admin_audit().await });
+    rsx! {
+        match &*log.read() {
+            None => rsx! { p { "Loading…" } },
+            Some(Err(e)) => rsx! { ErrorBox { message: Some(e.friendly()) } },
+            Some(Ok(entries)) => rsx! {
+                table { id: "audit-table",
+                    thead { tr { th { "When" } th { "Who" } th { "Action" } th { "Subject" } th { "Detail" } } }
+                    tbody {
+                        for (i, a) in entries.iter().enumerate() {
+                            tr { key: "{i}",
+                                td { {local_time(&a.at, "%d %b %H:%M:%S")} }
+                                td { "{a.actor.map(|u| u.to_string()[..8].to_string()).unwrap_or_else(|| \"system\".into())}" }
+                                td { "{a.action}" } td { "{a.subject}" } td { "{a.detail}" }
+                            }
+                        }
+                    }
+                }
+            },
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! The root: device settings, the session, the live feed, and which mode's screens show.
+
+use chrono::{DateTime, Utc};
+use dioxus::core::spawn_forever;
+use dioxus::prelude::*;
+use eventory_shared::api::UserProfile;
+use eventory_shared::{SeatState, ShowId};
+use futures::StreamExt;
+
+use super::bridge;
+use crate::live_map::{LiveMap, MapEvent};
+use crate::mode::Mode;
+use crate::protocol::{DeviceSettings, LiveUpdate};
+use crate::selection::Selection;
+
+/// Most seats one sale may take (the server enforces its own maximum too).
+pub const MAX_SEATS: usize = 10;
+
+/// What every screen shares. Signals are `Copy`: the struct is passed by value.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    pub settings: Signal<Option<DeviceSettings>>,
+    pub user: Signal<Option<UserProfile>>,
+    pub signed_in_at: Signal<DateTime<Utc>>,
+    /// Whether the live feed is up (a banner shows while it is not).
+    pub connected: Signal<bool>,
+    /// The live map of the show on screen.
+    pub live: Signal<Option<LiveMap>>,
+    pub selection: Signal<Selection>,
+    /// Seats that changed in the last update, and whether one of them is ours (the screens
+    /// watch this to follow a payment without polling).
+    pub last_change: Signal<(u64, Vec<eventory_shared::SeatId>)>,
+}
+
+impl Ctx {
+    /// The mode of the signed-in account on this device.
+    pub fn mode(&self) -> Option<Result<Mode, String>> {
+        let user = self.user.read();
+        let user = user.as_ref()?;
+        let kiosk = self.settings.read().as_ref().is_some_and(|s| s.kiosk);
+        Some(Mode::for_role(user.role, kiosk).map_err(|e| e.to_string()))
+    }
+
+    /// Shows `show` on the live map: leaves the previous one, joins this one (the snapshot
+    /// arrives on the feed).
+    pub fn follow(mut self, show: ShowId) {
+        let previous = self.live.read().as_ref().map(LiveMap::show);
+        if previous == Some(show) {
+            return;
+        }
+        let mut map = LiveMap::new(show);
+        map.set_connected(*self.connected.peek());
+        self.live.set(Some(map));
+        self.selection.set(Selection::new(MAX_SEATS));
+        // In the root scope: the screen that asked may be gone before the call is made.
+        spawn_forever(async move {
+            if let Some(previous) = previous {
+                let _ = bridge::leave_show(previous).await;
+            }
+            let _ = bridge::join_show(show).await;
+        });
+    }
+
+    pub fn unfollow(mut self) {
+        if let Some(previous) = self.live.take().map(|m| m.show()) {
+            spawn_forever(async move {
+                let _ = bridge::leave_show(previous).await;
+            });
+        }
+        self.selection.set(Selection::new(MAX_SEATS));
+    }
+}
+
+fn apply_update(mut ctx: Ctx, update: LiveUpdate) {
+    match update {
+        LiveUpdate::Connected => {
+            ctx.connected.set(true);
+            if let Some(map) = ctx.live.write().as_mut() {
+                map.set_connected(true);
+            }
+        }
+        LiveUpdate::Disconnected { .. } => {
+            ctx.connected.set(false);
+            if let Some(map) = ctx.live.write().as_mut() {
+                map.set_connected(false);
+            }
+        }
+        LiveUpdate::Message { message } => {
+            let event = match ctx.live.write().as_mut() {
+                Some(map) => map.apply(&message),
+                None => return,
+            };
+            match event {
+                MapEvent::ResyncNeeded => {
+                    if let Some(show) = ctx.live.read().as_ref().map(LiveMap::show) {
+                        spawn(async move {
+                            let _ = bridge::resync_show(show).await;
+                        });
+                    }
+                }
+                MapEvent::Changed(seats) => {
+                    reconcile(ctx);
+                    let n = ctx.last_change.peek().0 + 1;
+                    ctx.last_change.set((n, seats));
+                }
+                MapEvent::Replaced => {
+                    reconcile(ctx);
+                    let n = ctx.last_change.peek().0 + 1;
+                    ctx.last_change.set((n, Vec::new()));
+                }
+                MapEvent::Unchanged | MapEvent::Error(_) => {}
+            }
+        }
+    }
+}
+
+/// Drops from the selection the seats someone else just took.
+fn reconcile(mut ctx: Ctx) {
+    let live = ctx.live.read();
+    if let Some(map) = live.as_ref().and_then(LiveMap::map) {
+        ctx.selection.write().reconcile(map);
+    }
+}
+
+/// Whether every seat of `seats` is `state` on the live map.
+pub fn all_in_state(ctx: &Ctx, seats: &[eventory_shared::SeatId], state: SeatState) -> bool {
+    let live = ctx.live.read();
+    live.as_ref()
+        .is_some_and(|m| !seats.is_empty() && seats.iter().all(|s| m.state(s) == state))
+}
+
+#[component]
+pub fn App() -> Element {
+    let ctx = use_context_provider(|| Ctx {
+        settings: Signal::new(None),
+        user: Signal::new(None),
+        signed_in_at: Signal::new(Utc::now()),
+        connected: Signal::new(false),
+        live: Signal::new(None),
+        selection: Signal::new(Selection::new(MAX_SEATS)),
+        last_change: Signal::new((0, Vec::new())),
+    });
+    let mut booted = use_signal(|| false);
+    let mut boot_error = use_signal(|| None::<String>);
+
+    // The live feed: forwarded by the native side as events, applied here in order.
+    use_hook(move || {
+        spawn(async move {
+            let (sink, mut updates) = futures::channel::mpsc::unbounded();
+            if let Err(e) = bridge::listen_live(sink).await {
+                boot_error.set(Some(e.friendly()));
+                return;
+            }
+            while let Some(update) = updates.next().await {
+                apply_update(ctx, update);
+            }
+        });
+    });
+
+    // Device settings and a session saved in the OS keyring.
+    use_hook(move || {
+        let mut ctx = ctx;
+        spawn(async move {
+            match bridge::device_settings().await {
+                Ok(settings) => ctx.settings.set(Some(settings)),
+                Err(e) => boot_error.set(Some(e.friendly())),
+            }
+            if let Ok(Some(user)) = bridge::restore_session().await {
+                ctx.signed_in_at.set(Utc::now());
+                ctx.user.set(Some(user));
+            }
+            booted.set(true);
+        });
+    });
+
+    let mode = ctx.mode();
+    rsx! {
+        if !*ctx.connected.read() && ctx.user.read().is_some() {
+            div { class: "banner offline", role: "alert", id: "offline-banner",
+                "Connection to the server lost: the seat map is greyed out until it is re-synced. Nothing is sold from a stale map."
+            }
+        }
+        if let Some(error) = boot_error() {
+            div { class: "banner error", role: "alert", "{error}" }
+        }
+        if !booted() {
+            div { class: "centre muted", "Starting…" }
+        } else {
+            match mode {
+                None => rsx! { super::sign_in::SignIn {} },
+                Some(Err(why)) => rsx! { super::sign_in::SignIn { refused: why } },
+                Some(Ok(Mode::BoxOffice)) => rsx! { super::box_office::BoxOffice {} },
+                Some(Ok(Mode::Kiosk)) => rsx! { super::kiosk::Kiosk {} },
+                Some(Ok(Mode::Admin)) => rsx! { super::admin::Admin {} },
+            }
+        }
+    }
+}
+
+/// Signs out, leaving the live map; back to the sign-in screen.
+pub fn sign_out(mut ctx: Ctx) {
+    ctx.unfollow();
+    spawn_forever(async move {
+        let _ = bridge::sign_out().await;
+        let _ = bridge::set_fullscreen(false).await;
+        ctx.user.set(None);
+    });
+}
