@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use common::TestServer;
 use eventory_server::store::test_support;
-use eventory_shared::api::{CheckoutResponse, HoldResponse, ShowDetail, TokenPair, UserProfile};
+use eventory_shared::api::{
+    BookingTickets, CheckoutResponse, HoldResponse, ShowDetail, TokenPair, UserProfile,
+};
 use eventory_shared::live::{ClientMessage, ServerMessage};
 use eventory_shared::*;
 use futures::{SinkExt, StreamExt};
@@ -230,6 +232,65 @@ async fn each_role_reaches_only_what_it_should_and_staff_refunds_free_the_seats(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
+    // Staff find it by the code on the tickets (any letter case); others may not look.
+    let get = |path: String, token: &str| {
+        client
+            .get(server.url(&path))
+            .bearer_auth(token.to_owned())
+            .send()
+    };
+    let code = sale.booking.code.to_lowercase();
+    let found = get(format!("/api/bookings/by-code/{code}"), &cashier)
+        .await
+        .unwrap();
+    assert_eq!(found.status(), StatusCode::OK);
+    assert_eq!(found.json::<Booking>().await.unwrap().id, sale.booking.id);
+    for (path, status) in [
+        (
+            format!("/api/bookings/by-code/{code}"),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "/api/bookings/by-code/NOPE2345".to_owned(),
+            StatusCode::FORBIDDEN,
+        ),
+    ] {
+        let response = get(path.clone(), &server.token(Role::Customer))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{path}");
+    }
+    for bad in ["NOPE2345", "%24ne", "a%20b"] {
+        let response = get(format!("/api/bookings/by-code/{bad}"), &cashier)
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{bad}");
+    }
+    // Its tickets: one per seat, each with a distinct QR token; hidden from other customers.
+    let tickets: BookingTickets = get(
+        format!("/api/bookings/{}/tickets", sale.booking.id),
+        &cashier,
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(tickets.show.id, show);
+    assert_eq!(tickets.tickets.len(), 2);
+    assert!(tickets
+        .tickets
+        .iter()
+        .all(|t| t.valid && t.qr_token.len() >= 16));
+    assert_ne!(tickets.tickets[0].qr_token, tickets.tickets[1].qr_token);
+    let stranger = get(
+        format!("/api/bookings/{}/tickets", sale.booking.id),
+        &server.token(Role::Customer),
+    )
+    .await
+    .unwrap();
+    assert_eq!(stranger.status(), StatusCode::NOT_FOUND);
+
     // Customers and kiosks may not refund; cashiers may, once.
     let refund = json!({"reason": "customer changed plans"});
     for role in [Role::Customer, Role::Kiosk] {
@@ -273,6 +334,18 @@ async fn each_role_reaches_only_what_it_should_and_staff_refunds_free_the_seats(
         .status(),
         StatusCode::CONFLICT
     );
+
+    // Refunded tickets no longer count.
+    let tickets: BookingTickets = get(
+        format!("/api/bookings/{}/tickets", sale.booking.id),
+        &cashier,
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert!(tickets.tickets.iter().all(|t| !t.valid));
 
     // The seats are for sale again, and the refund is in the audit log.
     let again = post(
