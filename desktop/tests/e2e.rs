@@ -97,6 +97,44 @@ impl Drop for Driver {
     }
 }
 
+/// The real server, in this process, embedded backends in `data` (kept across restarts).
+struct Server {
+    state: AppState,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Server {
+    async fn start(data: &Path, address: SocketAddr) -> Server {
+        let config = Config::from_sources(None, |key| match key {
+            "EVENTORY_DATA_DIR" => Some(data.display().to_string()),
+            "EVENTORY_BIND" => Some(address.to_string()),
+            "EVENTORY_JWT_SECRET" => Some("e2e-secret-e2e-secret-e2e-secret-e2e".into()),
+            "EVENTORY_CARD_LATENCY_MS" => Some("300".into()),
+            "EVENTORY_CARD_DECLINE_RATE" => Some("0".into()),
+            _ => None,
+        })
+        .unwrap();
+        let state = AppState::connect(config).await.unwrap();
+        let listener = tokio::net::TcpListener::bind(address).await.unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(eventory_server::app::serve_on(
+            listener,
+            state.clone(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        Server { state, stop, task }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task.await.unwrap().unwrap();
+        drop(self.state);
+    }
+}
+
 fn shots_dir() -> PathBuf {
     let dir = std::env::var("EVENTORY_SCREENSHOTS")
         .map(PathBuf::from)
@@ -205,16 +243,8 @@ async fn cashier_sells_for_cash_and_a_second_app_sees_it_then_kiosk_and_admin() 
     // A real server, embedded backends, card payments with a visible delay.
     let data = tempfile::tempdir().unwrap();
     let address = free_address();
-    let config = Config::from_sources(None, |key| match key {
-        "EVENTORY_DATA_DIR" => Some(data.path().display().to_string()),
-        "EVENTORY_BIND" => Some(address.to_string()),
-        "EVENTORY_JWT_SECRET" => Some("e2e-secret-e2e-secret-e2e-secret-e2e".into()),
-        "EVENTORY_CARD_LATENCY_MS" => Some("300".into()),
-        "EVENTORY_CARD_DECLINE_RATE" => Some("0".into()),
-        _ => None,
-    })
-    .unwrap();
-    let state = AppState::connect(config).await.unwrap();
+    let server = Server::start(data.path(), address).await;
+    let state = server.state.clone();
     let seeded = seed_demo(state.store.as_ref()).await.unwrap();
     let password = |role: Role| {
         seeded
@@ -250,15 +280,7 @@ async fn cashier_sells_for_cash_and_a_second_app_sees_it_then_kiosk_and_admin() 
         status: ShowStatus::OnSale,
     };
     state.store.insert_show(&show).await.unwrap();
-    let listener = tokio::net::TcpListener::bind(address).await.unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(eventory_server::app::serve_on(
-        listener,
-        state.clone(),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    drop(state);
     let url = format!("http://{address}");
 
     // Two app instances, each with its own device config (B's has a kiosk PIN).
@@ -313,13 +335,33 @@ async fn cashier_sells_for_cash_and_a_second_app_sees_it_then_kiosk_and_admin() 
         .exists());
     shot(&app_a, "box-office-sold").await;
 
-    // A seat B tries to hold that A holds meanwhile: B gets a clear error naming it.
+    // The server goes away: both apps say so and grey the map out; it comes back: re-synced.
+    server.stop().await;
+    find(&app_b, "#offline-banner").await;
+    find(&app_b, ".seatmap-wrap.stale").await;
+    shot(&app_b, "box-office-offline").await;
+    let server = Server::start(data.path(), address).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while app_b
+        .find(Locator::Css(".seatmap-wrap.stale"))
+        .await
+        .is_ok()
+        || app_b.find(Locator::Css("#offline-banner")).await.is_ok()
+    {
+        if tokio::time::Instant::now() >= deadline {
+            fail(&app_b, "the map never re-synced".into()).await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_seat(&app_b, "E5", "sold").await;
+    find(&app_a, "#seatmap:not(.stale)").await;
+
+    // A seat A holds turns held on B's map and leaves B's selection: B cannot even try it.
     click(&app_a, "#new-sale").await;
     click(&app_a, "[data-seat=\"F1\"]").await;
     click(&app_b, "[data-seat=\"F1\"]").await;
     click(&app_a, "#hold").await;
     find(&app_a, "#countdown").await;
-    // B's map has turned F1 held: its selection dropped it, so it cannot even try.
     wait_seat(&app_b, "F1", "held").await;
     click(&app_a, "#release").await;
     wait_seat(&app_b, "F1", "available").await;
@@ -329,8 +371,17 @@ async fn cashier_sells_for_cash_and_a_second_app_sees_it_then_kiosk_and_admin() 
     type_into(&app_a, "#find-code", &code.to_lowercase()).await;
     click(&app_a, "#find").await;
     wait_text(&app_a, "#found-status", "Confirmed").await;
+    shot(&app_a, "box-office-find").await;
+    // Refund it: the seats are for sale again on B's map.
+    type_into(&app_a, "#refund-reason", "customer changed plans").await;
+    click(&app_a, "#refund").await;
+    wait_text(&app_a, "#find-note", "Refunded").await;
+    wait_text(&app_a, "#found-status", "Refunded").await;
+    wait_seat(&app_b, "E5", "available").await;
+    wait_seat(&app_b, "E6", "available").await;
     click(&app_a, "#tab-shift").await;
     wait_text(&app_a, "#shift-report", "Cash").await;
+    wait_text(&app_a, "#shift-report", "25.00 EUR (1)").await; // refunded: 1 booking
     shot(&app_a, "box-office-shift-report").await;
 
     // B becomes a kiosk: card only, three seats earn a scratch card.
@@ -378,6 +429,5 @@ async fn cashier_sells_for_cash_and_a_second_app_sees_it_then_kiosk_and_admin() 
     app_a.close().await.unwrap();
     app_b.close().await.unwrap();
     drop((driver_a, driver_b));
-    let _ = stop.send(());
-    server.await.unwrap().unwrap();
+    server.stop().await;
 }

@@ -479,14 +479,14 @@ fn ShiftPanel() -> Element {
                     let lines = shift_report(bookings, since);
                     rsx! {
                         if lines.is_empty() { p { "No sales yet this shift." } }
-                        table {
-                            thead { tr { th { "Method" } th { "Bookings" } th { "Seats" } th { "Sold" } th { "Refunded" } th { "Net" } } }
-                            tbody {
-                                for line in lines {
-                                    tr { key: "{line.method:?}{line.total.currency}",
-                                        td { "{line.method:?}" } td { "{line.bookings}" } td { "{line.seats}" }
-                                        td { "{line.total}" } td { "{line.refunded} ({line.refunded_bookings})" } td { strong { "{line.net()}" } }
-                                    }
+                        for line in lines {
+                            div { class: "shift-line", key: "{line.method:?}{line.total.currency}",
+                                h4 { "{line.method:?}" }
+                                dl { class: "booking",
+                                    dt { "Sales" } dd { "{line.bookings} booking(s), {line.seats} seat(s)" }
+                                    dt { "Taken" } dd { "{line.total}" }
+                                    dt { "Refunded" } dd { "{line.refunded} ({line.refunded_bookings})" }
+                                    dt { "Net" } dd { strong { "{line.net()}" } }
                                 }
                             }
                         }

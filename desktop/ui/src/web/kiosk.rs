@@ -206,8 +206,7 @@ fn KioskSeats(detail: ShowDetail, step: Signal<Step>, error: Signal<Option<Strin
                     }, "{n}" }
                 }
             }
-            SeatMapView { large: true, locked: false }
-            div { class: "inline",
+            div { class: "inline kiosk-actions",
                 button { class: "primary huge", id: "kiosk-hold", disabled: seats.is_empty() || stale, onclick: move |_| {
                     let seats = selection.read().seats();
                     let detail = back_detail.clone();
@@ -220,6 +219,7 @@ fn KioskSeats(detail: ShowDetail, step: Signal<Step>, error: Signal<Option<Strin
                 }, "Continue with {seats.len()} seat(s)" }
                 button { class: "secondary huge", onclick: move |_| step.set(Step::Shows), "Back" }
             }
+            SeatMapView { large: true, locked: false }
         }
     }
 }
@@ -252,7 +252,7 @@ fn KioskDone(booking: Booking, step: Signal<Step>) -> Element {
             if has_card {
                 div { class: "scratch",
                     if let Some(p) = prize() {
-                        p { class: "prize", id: "prize", "You won: {p}" }
+                        p { class: "prize", id: "prize", "You won: " {p.replace('_', " ")} }
                     } else {
                         button { class: "scratch-card", id: "scratch", onclick: move |_| {
                             spawn(async move {
