@@ -21,6 +21,6 @@ fi
 cleanup() { [ -n "$started_xvfb" ] && kill "$started_xvfb" 2>/dev/null || true; }
 trap cleanup EXIT
 
-cargo build -p eventory-desktop --locked
-export EVENTORY_DESKTOP_BIN="$PWD/target/debug/eventory-desktop"
-cargo test -p eventory-desktop --test e2e --locked -- --ignored --test-threads=1 --nocapture
+# --workspace: the same feature resolution as `cargo test --workspace`, so nothing recompiles;
+# cargo builds the app binary for the test (CARGO_BIN_EXE_eventory-desktop).
+cargo test --workspace --locked --test e2e -- --ignored --test-threads=1 --nocapture

@@ -9,7 +9,7 @@ use std::sync::{Arc, RwLock};
 use chrono::NaiveDate;
 use eventory_shared::api::{
     AnalyticsResponse, AuditView, CheckoutResponse, HoldResponse, RewardView, ScratchResponse,
-    ShowDetail, UserProfile,
+    ShowDetail, ShowRequest, UserProfile, VenueRequest,
 };
 use eventory_shared::{
     Booking, BookingId, ErrorCode, HoldId, Money, PaymentMethod, SeatId, Show, ShowId, Venue,
@@ -369,6 +369,14 @@ impl AppCore {
 
     pub async fn admin_audit(&self) -> Result<Vec<AuditView>, CommandError> {
         Ok(self.client().admin_audit().await?)
+    }
+
+    pub async fn admin_create_show(&self, request: &ShowRequest) -> Result<Show, CommandError> {
+        Ok(self.client().admin_create_show(request).await?)
+    }
+
+    pub async fn admin_create_venue(&self, request: &VenueRequest) -> Result<Venue, CommandError> {
+        Ok(self.client().admin_create_venue(request).await?)
     }
 
     pub async fn admin_venues(&self) -> Result<Vec<Venue>, CommandError> {

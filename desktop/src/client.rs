@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use eventory_shared::api::{
     AnalyticsResponse, AuditView, BookingList, BookingTickets, CheckoutRequest, CheckoutResponse,
     CreateHoldRequest, ExchangeRequest, HoldResponse, RefreshRequest, RefundRequest, RewardView,
-    ScratchResponse, ShowDetail, SignInRequest, TokenPair, UserProfile,
+    ScratchResponse, ShowDetail, ShowRequest, SignInRequest, TokenPair, UserProfile, VenueRequest,
 };
 use eventory_shared::{
     ApiErrorBody, Booking, BookingId, HoldId, Money, PaymentMethod, SeatId, Show, ShowId, Venue,
@@ -470,6 +470,16 @@ impl ApiClient {
 
     pub async fn admin_venues(&self) -> Result<Vec<Venue>, ClientError> {
         self.authed::<(), _>(Method::GET, "/api/admin/venues", None)
+            .await
+    }
+
+    pub async fn admin_create_show(&self, request: &ShowRequest) -> Result<Show, ClientError> {
+        self.authed(Method::POST, "/api/admin/shows", Some(request))
+            .await
+    }
+
+    pub async fn admin_create_venue(&self, request: &VenueRequest) -> Result<Venue, ClientError> {
+        self.authed(Method::POST, "/api/admin/venues", Some(request))
             .await
     }
 

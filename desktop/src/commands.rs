@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use eventory_shared::api::{
     AnalyticsResponse, AuditView, CheckoutResponse, HoldResponse, RewardView, ScratchResponse,
-    ShowDetail, UserProfile,
+    ShowDetail, ShowRequest, UserProfile, VenueRequest,
 };
 use eventory_shared::{
     Booking, BookingId, HoldId, Money, PaymentMethod, SeatId, Show, ShowId, Venue,
@@ -187,4 +187,14 @@ pub async fn admin_audit(core: State<'_, AppCore>) -> Answer<Vec<AuditView>> {
 #[tauri::command(rename_all = "snake_case")]
 pub async fn admin_venues(core: State<'_, AppCore>) -> Answer<Vec<Venue>> {
     core.admin_venues().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn admin_create_show(core: State<'_, AppCore>, request: ShowRequest) -> Answer<Show> {
+    core.admin_create_show(&request).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn admin_create_venue(core: State<'_, AppCore>, request: VenueRequest) -> Answer<Venue> {
+    core.admin_create_venue(&request).await
 }

@@ -155,6 +155,8 @@ fn run(config_dir: std::path::PathBuf, credentials: Credentials) {
             commands::admin_analytics,
             commands::admin_audit,
             commands::admin_venues,
+            commands::admin_create_show,
+            commands::admin_create_venue,
         ])
         .run(tauri::generate_context!())
         .expect("the Eventory window could not be opened");

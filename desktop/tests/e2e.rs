@@ -67,12 +67,8 @@ impl Driver {
 
     /// Opens the app with its own config dir, pointed at `server`.
     async fn open(&self, server: &str, config_dir: &Path) -> Client {
-        let app = std::env::var("EVENTORY_DESKTOP_BIN").unwrap_or_else(|_| {
-            format!(
-                "{}/../target/debug/eventory-desktop",
-                env!("CARGO_MANIFEST_DIR")
-            )
-        });
+        let app = std::env::var("EVENTORY_DESKTOP_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_eventory-desktop").to_owned());
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("wry"));
         caps.insert(
@@ -182,6 +178,19 @@ async fn type_into(app: &Client, css: &str, text: &str) {
     field.send_keys(text).await.unwrap();
 }
 
+/// Sets a field's value the way typing would (date and time inputs take no keystrokes in
+/// every engine), firing the `input` event the screens listen to.
+async fn set_value(app: &Client, css: &str, value: &str) {
+    find(app, css).await;
+    app.execute(
+        "const el = document.querySelector(arguments[0]); el.value = arguments[1]; \
+         el.dispatchEvent(new Event('input', { bubbles: true }));",
+        vec![json!(css), json!(value)],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("set {css}: {e}"));
+}
+
 /// Waits until the text of `css` contains `want`.
 async fn wait_text(app: &Client, css: &str, want: &str) -> String {
     let deadline = tokio::time::Instant::now() + WAIT;
@@ -224,6 +233,17 @@ async fn sign_in(app: &Client, email: &str, password: &str, mode: &str) {
     if mode != "Kiosk" {
         wait_text(app, "#mode-title", mode).await;
     }
+}
+
+/// Every show the server lists (tomorrow and later included).
+async fn state_after(url: &str) -> Vec<Show> {
+    let tomorrow = (chrono::Local::now() + chrono::Duration::days(1)).date_naive();
+    reqwest::get(format!("{url}/api/shows?date={tomorrow}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 /// Picks the show on the box office list (its day first).
@@ -425,6 +445,27 @@ async fn cashier_sells_for_cash_and_a_second_app_sees_it_then_kiosk_and_admin() 
     click(&app_b, "#tab-bookings").await;
     wait_text(&app_b, "#bookings-table", &code).await;
     shot(&app_b, "admin-bookings").await;
+    // A new show through the form: checked before sending, then on sale.
+    click(&app_b, "#tab-shows").await;
+    click(&app_b, "#create-show").await;
+    wait_text(&app_b, "#new-show-message", "title").await;
+    set_value(&app_b, "#new-show-title", "Night of the Admin").await;
+    let tomorrow = (chrono::Local::now() + chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    set_value(&app_b, "#new-show-date", &tomorrow).await;
+    set_value(&app_b, "#new-show-time", "21:30").await;
+    for (i, price) in ["9.50", "14"].iter().enumerate() {
+        set_value(&app_b, &format!("#price-{i}"), price).await;
+    }
+    click(&app_b, "#create-show").await;
+    wait_text(&app_b, "#new-show-message", "Created").await;
+    shot(&app_b, "admin-shows").await;
+    let created = state_after(&url).await;
+    assert!(
+        created.iter().any(|s| s.title == "Night of the Admin"),
+        "the new show is listed"
+    );
 
     app_a.close().await.unwrap();
     app_b.close().await.unwrap();

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 /// The server's configuration, validated.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Config {
     /// Address the HTTP API listens on.
     pub bind: SocketAddr,
@@ -51,6 +51,57 @@ pub struct Config {
     pub run_workers: bool,
     /// Scratch-card prizes and weights ("cashback_10:20,popcorn_combo:25,...").
     pub prize_table: crate::rewards::PrizeTable,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (for per-address sign-in limits);
+    /// empty: the TCP peer is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+/// `user:password@` of a connection URL shown as `user:***@`.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Secrets never reach logs or `check-config` output: the JWT secret shows only its length,
+/// connection URLs lose their passwords.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field("redis_url", &self.redis_url.as_deref().map(redact_url))
+            .field("redis_namespace", &self.redis_namespace)
+            .field("mongodb_uri", &self.mongodb_uri.as_deref().map(redact_url))
+            .field("mongodb_database", &self.mongodb_database)
+            .field("kafka_brokers", &self.kafka_brokers)
+            .field("kafka_topic_prefix", &self.kafka_topic_prefix)
+            .field("hold_ttl", &self.hold_ttl)
+            .field("max_seats_per_hold", &self.max_seats_per_hold)
+            .field("request_timeout", &self.request_timeout)
+            .field("body_limit_bytes", &self.body_limit_bytes)
+            .field("log_format", &self.log_format)
+            .field(
+                "jwt_secret",
+                &self
+                    .jwt_secret
+                    .as_ref()
+                    .map(|s| format!("<redacted, {} characters>", s.len())),
+            )
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("card_latency", &self.card_latency)
+            .field("card_decline_rate", &self.card_decline_rate)
+            .field("run_workers", &self.run_workers)
+            .field("prize_table", &self.prize_table)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .finish()
+    }
 }
 
 /// How logs are written.
@@ -104,10 +155,11 @@ struct FileConfig {
     card_decline_rate: Option<f64>,
     run_workers: Option<bool>,
     prize_table: Option<String>,
+    trusted_proxies: Option<String>,
 }
 
 /// Environment variable for each key.
-pub const ENV_VARS: [(&str, &str); 20] = [
+pub const ENV_VARS: [(&str, &str); 21] = [
     ("bind", "EVENTORY_BIND"),
     ("data_dir", "EVENTORY_DATA_DIR"),
     ("redis_url", "REDIS_URL"),
@@ -128,6 +180,7 @@ pub const ENV_VARS: [(&str, &str); 20] = [
     ("card_decline_rate", "EVENTORY_CARD_DECLINE_RATE"),
     ("run_workers", "EVENTORY_RUN_WORKERS"),
     ("prize_table", "EVENTORY_PRIZE_TABLE"),
+    ("trusted_proxies", "EVENTORY_TRUSTED_PROXIES"),
 ];
 
 /// Environment variable naming an optional TOML file.
@@ -376,6 +429,20 @@ impl Config {
                 .map_err(|e| invalid("prize_table", format!("{e}")))?,
         };
 
+        let trusted_proxies = match var("trusted_proxies").or(file.trusted_proxies) {
+            None => Vec::new(),
+            Some(text) => text
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|t| {
+                    t.parse::<std::net::IpAddr>().map_err(|_| {
+                        invalid("trusted_proxies", format!("{t:?} is not an IP address"))
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+
         Ok(Config {
             bind,
             data_dir: var("data_dir")
@@ -400,6 +467,7 @@ impl Config {
             card_decline_rate,
             run_workers,
             prize_table,
+            trusted_proxies,
         })
     }
 
@@ -456,6 +524,26 @@ fn number<T: std::str::FromStr>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let config = Config::from_sources(None, |key| match key {
+            "EVENTORY_JWT_SECRET" => Some("a-very-secret-signing-key-0123456789abcdef".into()),
+            "MONGODB_URI" => Some("mongodb://app:hunter2@db.example:27017/?replicaSet=rs0".into()),
+            "REDIS_URL" => Some("redis://:s3cret@cache:6379".into()),
+            _ => None,
+        })
+        .unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("a-very-secret"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("s3cret"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("app:***@db.example") && shown.contains("<redacted, 42 characters>")
+        );
+    }
+
     use super::*;
     use std::collections::HashMap;
 
@@ -519,6 +607,11 @@ mod tests {
             ("EVENTORY_JWT_SECRET", "short", "jwt_secret"),
             ("EVENTORY_CARD_DECLINE_RATE", "1.5", "card_decline_rate"),
             ("EVENTORY_RUN_WORKERS", "maybe", "run_workers"),
+            (
+                "EVENTORY_TRUSTED_PROXIES",
+                "10.0.0.1,proxy",
+                "trusted_proxies",
+            ),
             ("EVENTORY_PRIZE_TABLE", "caviar:1", "prize_table"),
         ] {
             let err = Config::from_sources(None, env(&[(var, value)])).unwrap_err();

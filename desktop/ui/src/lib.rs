@@ -6,6 +6,7 @@
 //! inactivity reset, the shift report, chart scaling and the command protocol. The screens
 //! (`web`) exist only in the wasm build.
 
+pub mod admin_forms;
 pub mod best_available;
 pub mod cash;
 pub mod chart;

@@ -16,7 +16,7 @@ pub mod outbox;
 use async_trait::async_trait;
 use eventory_shared::events::{EventEnvelope, Topic};
 
-pub use kafka::KafkaBus;
+pub use kafka::{KafkaBus, PARTITIONS};
 pub use memory::MemoryBus;
 
 /// One event as a consumer receives it, with what is needed to commit it.

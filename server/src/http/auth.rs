@@ -44,12 +44,20 @@ pub(crate) async fn sign_up(
 pub(crate) async fn sign_in(
     State(state): State<AppState>,
     extensions: axum::http::Extensions,
+    headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<SignInRequest>,
 ) -> Result<Json<TokenPair>, ApiError> {
     // Present when served with connect info (always, outside unit tests of the router).
-    let ip = extensions
+    let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip());
+    let ip = peer.map(|peer| {
+        crate::auth::client_address::client_address(
+            peer,
+            headers.get("x-forwarded-for"),
+            &state.config.trusted_proxies,
+        )
+    });
     Ok(Json(
         state
             .accounts

@@ -194,9 +194,12 @@ fn Bookings() -> Element {
 
 #[component]
 fn ShowsAndVenues() -> Element {
-    let venues = use_resource(|| async { bridge::admin_venues().await });
-    let analytics = use_resource(|| async { bridge::admin_analytics().await });
+    let mut venues = use_resource(|| async { bridge::admin_venues().await });
+    let mut analytics = use_resource(|| async { bridge::admin_analytics().await });
     rsx! {
+        if let Some(Ok(list)) = &*venues.read() {
+            NewShow { venues: list.clone(), on_created: move |_| analytics.restart() }
+        }
         div { class: "two-col",
             div { class: "panel",
                 h3 { "Upcoming shows" }
@@ -234,7 +237,130 @@ fn ShowsAndVenues() -> Element {
                         }
                     },
                 }
-                p { class: "muted small", "Create and edit venues and shows through the admin API (POST/PUT /api/admin/venues, /api/admin/shows); every change is audited." }
+                NewVenue { on_created: move |_| venues.restart() }
+                p { class: "muted small", "Layout edits (gaps, accessible seats, categories) go through PUT /api/admin/venues; every change is audited." }
+            }
+        }
+    }
+}
+
+#[component]
+fn NewShow(venues: Vec<eventory_shared::Venue>, on_created: EventHandler<()>) -> Element {
+    let mut venue_index = use_signal(|| 0usize);
+    let mut form = use_signal(crate::admin_forms::ShowForm::default);
+    let mut message = use_signal(|| None::<(bool, String)>);
+    let Some(venue) = venues.get(venue_index()).cloned() else {
+        return rsx! { p { class: "muted", "Create a venue first." } };
+    };
+    if form.read().prices.len() != venue.layout.categories.len() {
+        form.write().prices = vec![String::new(); venue.layout.categories.len()];
+    }
+    let categories = venue.layout.categories.clone();
+    let create = move |e: FormEvent| {
+        e.prevent_default();
+        let built = crate::admin_forms::show_request(
+            &form.read(),
+            &venue,
+            eventory_shared::Currency::EUR,
+            chrono::Utc::now(),
+            |naive| {
+                naive
+                    .and_local_timezone(Local)
+                    .single()
+                    .map(|t| t.with_timezone(&chrono::Utc))
+            },
+        );
+        match built {
+            Err(why) => message.set(Some((false, why))),
+            Ok(request) => {
+                spawn(async move {
+                    match bridge::admin_create_show(&request).await {
+                        Ok(show) => {
+                            message.set(Some((
+                                true,
+                                format!("Created “{}”, on sale now.", show.title),
+                            )));
+                            form.set(Default::default());
+                            on_created.call(());
+                        }
+                        Err(e) => message.set(Some((false, e.friendly()))),
+                    }
+                });
+            }
+        }
+    };
+    rsx! {
+        form { class: "panel", id: "new-show", onsubmit: create,
+            h3 { "New show" }
+            div { class: "inline",
+                label { "Venue "
+                    select { id: "new-show-venue", onchange: move |e| venue_index.set(e.value().parse().unwrap_or(0)),
+                        for (i, v) in venues.iter().enumerate() { option { key: "{v.id}", value: "{i}", selected: i == venue_index(), "{v.name}" } }
+                    }
+                }
+                label { "Title " input { id: "new-show-title", value: "{form.read().title}", oninput: move |e| form.write().title = e.value() } }
+                label { "Date " input { id: "new-show-date", r#type: "date", value: "{form.read().date}", oninput: move |e| form.write().date = e.value() } }
+                label { "Starts " input { id: "new-show-time", r#type: "time", value: "{form.read().time}", oninput: move |e| form.write().time = e.value() } }
+                for (i, c) in categories.iter().enumerate() {
+                    label { key: "{c.id.as_str()}", "{c.name} (EUR) "
+                        input { class: "price", id: "price-{i}", inputmode: "decimal", value: "{form.read().prices.get(i).cloned().unwrap_or_default()}",
+                            oninput: move |e| { if let Some(p) = form.write().prices.get_mut(i) { *p = e.value(); } } }
+                    }
+                }
+                button { r#type: "submit", class: "primary", id: "create-show", "Create show" }
+            }
+            if let Some((ok, text)) = message() {
+                p { class: if ok { "ok" } else { "error-box" }, id: "new-show-message", "{text}" }
+            }
+        }
+    }
+}
+
+#[component]
+fn NewVenue(on_created: EventHandler<()>) -> Element {
+    let mut name = use_signal(String::new);
+    let mut rows = use_signal(|| "10".to_string());
+    let mut per_row = use_signal(|| "20".to_string());
+    let mut aisle = use_signal(|| "10".to_string());
+    let mut message = use_signal(|| None::<(bool, String)>);
+    let create = move |e: FormEvent| {
+        e.prevent_default();
+        match crate::admin_forms::venue_request(
+            &name.read(),
+            &rows.read(),
+            &per_row.read(),
+            &aisle.read(),
+        ) {
+            Err(why) => message.set(Some((false, why))),
+            Ok(request) => {
+                spawn(async move {
+                    match bridge::admin_create_venue(&request).await {
+                        Ok(v) => {
+                            message.set(Some((
+                                true,
+                                format!("Created {} ({} seats).", v.name, v.layout.capacity()),
+                            )));
+                            name.set(String::new());
+                            on_created.call(());
+                        }
+                        Err(e) => message.set(Some((false, e.friendly()))),
+                    }
+                });
+            }
+        }
+    };
+    rsx! {
+        form { class: "new-venue", onsubmit: create,
+            h4 { "New venue" }
+            div { class: "inline",
+                label { "Name " input { id: "new-venue-name", value: "{name}", oninput: move |e| name.set(e.value()) } }
+                label { "Rows " input { class: "num", value: "{rows}", oninput: move |e| rows.set(e.value()) } }
+                label { "Seats/row " input { class: "num", value: "{per_row}", oninput: move |e| per_row.set(e.value()) } }
+                label { "Aisle every " input { class: "num", value: "{aisle}", oninput: move |e| aisle.set(e.value()) } }
+                button { r#type: "submit", class: "secondary", "Create venue" }
+            }
+            if let Some((ok, text)) = message() {
+                p { class: if ok { "ok" } else { "error-box" }, "{text}" }
             }
         }
     }

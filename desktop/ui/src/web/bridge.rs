@@ -217,3 +217,15 @@ pub async fn set_fullscreen(on: bool) -> Result<(), CommandError> {
 pub async fn admin_export_csv(query: &BookingQuery) -> Result<String, CommandError> {
     call("admin_export_csv", &json!({ "query": query })).await
 }
+
+pub async fn admin_create_show(
+    request: &eventory_shared::api::ShowRequest,
+) -> Result<Show, CommandError> {
+    call("admin_create_show", &json!({ "request": request })).await
+}
+
+pub async fn admin_create_venue(
+    request: &eventory_shared::api::VenueRequest,
+) -> Result<Venue, CommandError> {
+    call("admin_create_venue", &json!({ "request": request })).await
+}
