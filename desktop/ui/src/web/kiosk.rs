@@ -54,7 +54,8 @@ pub fn Kiosk() -> Element {
         }
     });
 
-    // A payment's outcome arrives on the live map.
+    // A payment's outcome arrives on the live map; one late check covers an outcome missed
+    // while reconnecting.
     use_effect(move || {
         let _ = ctx.last_change.read();
         let Step::Paying(booking) = step.read().clone() else {
@@ -62,26 +63,30 @@ pub fn Kiosk() -> Element {
         };
         let settled = all_in_state(&ctx, &booking.seats, SeatState::Sold)
             || all_in_state(&ctx, &booking.seats, SeatState::Available);
-        if settled {
-            spawn(async move {
-                match bridge::booking(booking.id).await {
-                    Ok(b) if b.status == BookingStatus::Confirmed => {
-                        if matches!(*step.peek(), Step::Paying(_)) {
-                            step.set(Step::Done(b));
-                        }
+        spawn(async move {
+            if !settled {
+                gloo_timers::future::TimeoutFuture::new(8_000).await;
+            }
+            if !matches!(*step.peek(), Step::Paying(_)) {
+                return;
+            }
+            match bridge::booking(booking.id).await {
+                Ok(b) if b.status == BookingStatus::Confirmed => {
+                    if matches!(*step.peek(), Step::Paying(_)) {
+                        step.set(Step::Done(b));
                     }
-                    Ok(b) if b.status.is_final() => {
-                        error.set(Some(
-                            "The card was declined. Nothing was charged; please try again.".into(),
-                        ));
-                        ctx.unfollow();
-                        step.set(Step::Shows);
-                    }
-                    Ok(_) => {}
-                    Err(e) => error.set(Some(e.friendly())),
                 }
-            });
-        }
+                Ok(b) if b.status.is_final() => {
+                    error.set(Some(
+                        "The card was declined. Nothing was charged; please try again.".into(),
+                    ));
+                    ctx.unfollow();
+                    step.set(Step::Shows);
+                }
+                Ok(_) => {}
+                Err(e) => error.set(Some(e.friendly())),
+            }
+        });
     });
 
     let seconds_left = idle.read().seconds_left(Utc::now());
@@ -148,18 +153,33 @@ pub fn Kiosk() -> Element {
     }
 }
 
+/// "20:45" today, "Thu 09:30" tomorrow.
+fn kiosk_time(at: &chrono::DateTime<Utc>) -> String {
+    let same_day = at.with_timezone(&Local).date_naive() == Local::now().date_naive();
+    local_time(at, if same_day { "%H:%M" } else { "%a %H:%M" })
+}
+
 #[component]
 fn KioskShows(step: Signal<Step>, error: Signal<Option<String>>) -> Element {
     let ctx = use_context::<Ctx>();
-    let today = Local::now().date_naive();
-    let shows = use_resource(move || async move { bridge::shows(Some(today)).await });
+    // The next 24 hours: today's shows, and after late evening the next morning's too.
+    let shows = use_resource(move || async move {
+        let now = Utc::now();
+        let today = Local::now().date_naive();
+        let mut list = bridge::shows(Some(today)).await?;
+        list.extend(bridge::shows(today.succ_opt()).await?);
+        list.retain(|s| s.starts_at > now && s.starts_at < now + chrono::Duration::hours(24));
+        list.sort_by_key(|s| s.starts_at);
+        list.dedup_by_key(|s| s.id);
+        Ok::<_, crate::protocol::CommandError>(list)
+    });
     rsx! {
         div { class: "kiosk-panel",
-            h2 { "Today" }
+            h2 { "Next shows" }
             match &*shows.read() {
                 None => rsx! { p { "Loading…" } },
                 Some(Err(e)) => rsx! { ErrorBox { message: Some(e.friendly()) } },
-                Some(Ok(list)) if list.is_empty() => rsx! { p { class: "big", "No more shows today." } },
+                Some(Ok(list)) if list.is_empty() => rsx! { p { class: "big", "No more shows in the next 24 hours." } },
                 Some(Ok(list)) => rsx! {
                     div { class: "tiles",
                         for show in list.iter().cloned() {
@@ -172,7 +192,7 @@ fn KioskShows(step: Signal<Step>, error: Signal<Option<String>>) -> Element {
                                     }
                                 });
                             },
-                                span { class: "time", {local_time(&show.starts_at, "%H:%M")} }
+                                span { class: "time", {kiosk_time(&show.starts_at)} }
                                 span { class: "title", "{show.title}" }
                             }
                         }
