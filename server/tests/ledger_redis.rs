@@ -51,6 +51,10 @@ async fn control_naive_check_then_set_oversells() {
             tokio::spawn(async move {
                 barrier.wait().await;
                 let occupant: Option<String> = conn.get(&key).await.unwrap();
+                // The work a real handler does between its check and its write (validation,
+                // pricing, logging): without it the scheduler may happen to run the 500 buyers
+                // one after the other and hide the race this control demonstrates.
+                tokio::time::sleep(Duration::from_millis(10)).await;
                 if occupant.is_none() {
                     let _: () = conn.set(&key, format!("buyer-{i}")).await.unwrap();
                     true
