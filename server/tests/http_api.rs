@@ -267,15 +267,16 @@ async fn each_role_reaches_only_what_it_should_and_staff_refunds_free_the_seats(
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{bad}");
     }
     // Its tickets: one per seat, each with a distinct QR token; hidden from other customers.
-    let tickets: BookingTickets = get(
-        format!("/api/bookings/{}/tickets", sale.booking.id),
-        &cashier,
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let tickets_path = format!("/api/bookings/{}/tickets", sale.booking.id);
+    let tickets_now = async || -> BookingTickets {
+        get(tickets_path.clone(), &cashier)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    };
+    let tickets = tickets_now().await;
     assert_eq!(tickets.show.id, show);
     assert_eq!(tickets.tickets.len(), 2);
     assert!(tickets
@@ -283,12 +284,9 @@ async fn each_role_reaches_only_what_it_should_and_staff_refunds_free_the_seats(
         .iter()
         .all(|t| t.valid && t.qr_token.len() >= 16));
     assert_ne!(tickets.tickets[0].qr_token, tickets.tickets[1].qr_token);
-    let stranger = get(
-        format!("/api/bookings/{}/tickets", sale.booking.id),
-        &server.token(Role::Customer),
-    )
-    .await
-    .unwrap();
+    let stranger = get(tickets_path.clone(), &server.token(Role::Customer))
+        .await
+        .unwrap();
     assert_eq!(stranger.status(), StatusCode::NOT_FOUND);
 
     // Customers and kiosks may not refund; cashiers may, once.
@@ -336,15 +334,7 @@ async fn each_role_reaches_only_what_it_should_and_staff_refunds_free_the_seats(
     );
 
     // Refunded tickets no longer count.
-    let tickets: BookingTickets = get(
-        format!("/api/bookings/{}/tickets", sale.booking.id),
-        &cashier,
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let tickets = tickets_now().await;
     assert!(tickets.tickets.iter().all(|t| !t.valid));
 
     // The seats are for sale again, and the refund is in the audit log.

@@ -17,7 +17,7 @@ use super::holds::idempotency_key;
 use super::json::ApiJson;
 use super::ApiError;
 use crate::app::AppState;
-use crate::auth::extract::{AnyUser, Seller, Staff};
+use crate::auth::extract::{AnyUser, Caller, Seller, Staff};
 use crate::store::BookingFilter;
 
 pub fn router() -> Router<AppState> {
@@ -73,6 +73,21 @@ pub(crate) async fn checkout(
     ))
 }
 
+/// A booking the caller may see: their own, or any for staff; anything else is "not found"
+/// (a stranger learns nothing about other people's bookings).
+async fn visible_booking(
+    state: &AppState,
+    caller: &Caller,
+    booking: BookingId,
+) -> Result<crate::store::BookingRecord, ApiError> {
+    state
+        .store
+        .booking(booking)
+        .await?
+        .filter(|r| caller.role.is_staff() || r.booking.user_id == Some(caller.user_id))
+        .ok_or_else(|| ApiError::NotFound("no such booking".into()))
+}
+
 /// A booking: its owner's, or any for staff.
 #[utoipa::path(get, path = "/api/bookings/{booking}", tag = "bookings",
     params(("booking" = String, Path, description = "booking id")),
@@ -83,12 +98,7 @@ pub(crate) async fn fetch(
     AnyUser(caller): AnyUser,
     Path(booking): Path<BookingId>,
 ) -> Result<Json<Booking>, ApiError> {
-    let record = state
-        .store
-        .booking(booking)
-        .await?
-        .filter(|r| caller.role.is_staff() || r.booking.user_id == Some(caller.user_id))
-        .ok_or_else(|| ApiError::NotFound("no such booking".into()))?;
+    let record = visible_booking(&state, &caller, booking).await?;
     Ok(Json(record.booking))
 }
 
@@ -124,23 +134,13 @@ pub(crate) async fn tickets(
     AnyUser(caller): AnyUser,
     Path(booking): Path<BookingId>,
 ) -> Result<Json<BookingTickets>, ApiError> {
-    let record = state
-        .store
-        .booking(booking)
-        .await?
-        .filter(|r| caller.role.is_staff() || r.booking.user_id == Some(caller.user_id))
-        .ok_or_else(|| ApiError::NotFound("no such booking".into()))?;
+    let record = visible_booking(&state, &caller, booking).await?;
     let show = state
         .store
         .show(record.booking.show_id)
         .await?
         .ok_or_else(|| ApiError::NotFound("the show of this booking is gone".into()))?;
-    let venue_name = state
-        .store
-        .venue(show.venue_id)
-        .await?
-        .map(|v| v.name)
-        .unwrap_or_default();
+    let venue_name = super::shows::venue_name(&state, show.venue_id).await?;
     let tickets = state
         .store
         .tickets_of_booking(booking)

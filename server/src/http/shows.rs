@@ -43,12 +43,7 @@ pub(crate) async fn detail(
         .show(show)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no show {show}")))?;
-    let venue_name = state
-        .store
-        .venue(found.venue_id)
-        .await?
-        .map(|v| v.name)
-        .unwrap_or_default();
+    let venue_name = venue_name(&state, found.venue_id).await?;
     let seat_map = state
         .seat_maps
         .seat_map(show)
@@ -60,4 +55,17 @@ pub(crate) async fn detail(
         venue_name,
         seat_map,
     }))
+}
+
+/// The name of a venue, for showing beside its shows (empty if the venue is gone).
+pub(crate) async fn venue_name(
+    state: &AppState,
+    venue: eventory_shared::VenueId,
+) -> Result<String, ApiError> {
+    Ok(state
+        .store
+        .venue(venue)
+        .await?
+        .map(|v| v.name)
+        .unwrap_or_default())
 }
