@@ -22,9 +22,11 @@ use crate::config::Config;
 use crate::health::Backends;
 use crate::http::{self, ApiError};
 use crate::live::{Hub, LedgerSeatMaps, SeatFeed, StoreLayouts};
-use crate::payments::checkout::CheckoutDesk;
-use crate::payments::workers::{spawn_workers, WorkerContext};
-use crate::payments::{CashDrawer, Gateways, SimulatedCardTerminal};
+use crate::payments::{CashDrawer, Gateways, PaymentJournal, SimulatedCardTerminal};
+use crate::sales::checkout::CheckoutDesk;
+use crate::sales::reconciler::{spawn_reconciler, ReconcilerStatus};
+use crate::sales::workers::spawn_workers;
+use crate::sales::SalesContext;
 use crate::seats::{self, HoldDesk, SeatChange, SeatLedger};
 use crate::store::{self, ShowCatalog, Store};
 
@@ -59,6 +61,8 @@ pub struct Services {
     /// Woken when an outbox entry is written (the relay publishes at once).
     pub outbox_written: Arc<tokio::sync::Notify>,
     pub backends: Backends,
+    /// What the reconciler last saw (reported by `/ready`).
+    pub lifecycle: Arc<ReconcilerStatus>,
     /// Cancelled when the server stops: background tasks end with it.
     pub shutdown: CancellationToken,
 }
@@ -70,7 +74,9 @@ impl AppState {
         let ledger = seats::connect(&config).await?;
         let store = store::connect(&config).await?;
         let bus = bus::connect(&config).await?;
-        let backends = Backends::new(ledger.clone(), store.clone(), bus.clone());
+        let lifecycle = Arc::new(ReconcilerStatus::default());
+        let backends = Backends::new(ledger.clone(), store.clone(), bus.clone())
+            .with_lifecycle(lifecycle.clone());
         // The store is the truth about sold seats: put them back into the ledger before the
         // first request (a fresh Redis, a restarted in-process ledger).
         let rebuilt = store::rebuild::rebuild_ledger(store.as_ref(), ledger.as_ref()).await?;
@@ -134,13 +140,21 @@ impl AppState {
             feed: feed.clone(),
             outbox_written: outbox_written.clone(),
         };
+        let journal_path = config
+            .payment_journal
+            .clone()
+            .unwrap_or_else(|| config.data_dir.join("payments.jsonl"));
+        let journal = Arc::new(PaymentJournal::open(&journal_path)?);
         let gateways = Arc::new(Gateways {
-            card: Box::new(SimulatedCardTerminal::new(
-                config.card_latency,
-                config.card_decline_rate,
-                rand::random(),
-            )),
-            cash: Box::new(CashDrawer::new()),
+            card: Box::new(
+                SimulatedCardTerminal::new(
+                    config.card_latency,
+                    config.card_decline_rate,
+                    rand::random(),
+                )
+                .with_journal(journal.clone()),
+            ),
+            cash: Box::new(CashDrawer::new().with_journal(journal)),
         });
         Ok(Self(Arc::new(Services {
             config: Arc::new(config),
@@ -158,36 +172,46 @@ impl AppState {
             gateways,
             outbox_written,
             backends,
+            lifecycle,
             shutdown,
         })))
     }
 }
 
 impl AppState {
-    /// What the payment and booking workers need.
-    pub fn worker_context(&self) -> WorkerContext {
-        WorkerContext {
+    /// The ports the booking lifecycle (workers, refunds, exchanges, reconciler) uses.
+    pub fn sales(&self) -> SalesContext {
+        SalesContext {
             store: self.store.clone(),
             ledger: self.ledger.clone(),
             bus: self.bus.clone(),
             gateways: self.gateways.clone(),
             feed: self.feed.clone(),
             prizes: Arc::new(self.config.prize_table.clone()),
+            outbox_written: self.outbox_written.clone(),
         }
+    }
+
+    /// The name tests knew it by.
+    pub fn worker_context(&self) -> SalesContext {
+        self.sales()
     }
 }
 
 /// Background work of an instance; stopped with it.
 pub struct Background {
     stop: CancellationToken,
+    grace: std::time::Duration,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Background {
     /// Starts the hold-expiry sweeper (its releases go out on the live feed) and, when
-    /// `with_workers`, the outbox relay and the payment and booking workers.
+    /// `with_workers`, the outbox relay, the payment and booking workers and the reconciler.
     pub fn start(state: &AppState, with_workers: bool) -> Self {
-        let stop = state.shutdown.clone();
+        // Its own token: the workers stop taking new events when asked, while the hub and
+        // the feed (cancelled with `state.shutdown`) keep serving until they are done.
+        let stop = state.shutdown.child_token();
         let (changes, mut released) = mpsc::channel::<SeatChange>(1024);
         let sweeper = seats::spawn_sweeper(
             state.ledger.clone(),
@@ -210,15 +234,36 @@ impl Background {
                 state.outbox_written.clone(),
                 stop.clone(),
             ));
-            tasks.extend(spawn_workers(state.worker_context(), stop.clone()));
+            tasks.extend(spawn_workers(state.sales(), stop.clone()));
+            tasks.push(spawn_reconciler(
+                state.sales(),
+                state.config.reconcile_interval,
+                state.config.reconcile_grace,
+                state.lifecycle.clone(),
+                stop.clone(),
+            ));
         }
-        Self { stop, tasks }
+        Self {
+            stop,
+            grace: state.config.shutdown_grace,
+            tasks,
+        }
     }
 
+    /// Stops taking new work and lets in-flight work finish (a handler mid-charge completes
+    /// and commits), for at most the shutdown grace; what is still running then is dropped
+    /// uncommitted: its event is delivered again, or the reconciler picks the booking up.
     pub async fn stop(self) {
         self.stop.cancel();
-        for task in self.tasks {
-            let _ = task.await;
+        let deadline = tokio::time::Instant::now() + self.grace;
+        for mut task in self.tasks {
+            tokio::select! {
+                _ = &mut task => {}
+                () = tokio::time::sleep_until(deadline) => {
+                    tracing::warn!("background work still running after the shutdown grace; stopping it");
+                    task.abort();
+                }
+            }
         }
     }
 }
@@ -280,13 +325,16 @@ pub async fn serve_on(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let background = Background::start(&state, state.config.run_workers);
+    let shutdown_token = state.shutdown.clone();
     let served = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await;
+    // No new requests: drain the workers, then stop the rest.
     background.stop().await;
+    shutdown_token.cancel();
     served?;
     tracing::info!("stopped");
     Ok(())
@@ -328,8 +376,8 @@ pub async fn run_workers(config: Config) -> anyhow::Result<()> {
     let state = AppState::connect(config).await?;
     let background = Background::start(&state, true);
     shutdown_signal().await;
-    state.shutdown.cancel();
     background.stop().await;
+    state.shutdown.cancel();
     tracing::info!("worker stopped");
     Ok(())
 }

@@ -54,6 +54,15 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` is believed (for per-address sign-in limits);
     /// empty: the TCP peer is the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How often the reconciler looks for bookings that stopped moving.
+    pub reconcile_interval: Duration,
+    /// How long a booking may sit unchanged before the reconciler re-drives it.
+    pub reconcile_grace: Duration,
+    /// On SIGTERM: how long in-flight work may take to finish before the process exits.
+    pub shutdown_grace: Duration,
+    /// Simulated gateways: a JSON-lines file recording every charge and refund decision
+    /// (and the answers they replay after a restart); unset: `<data_dir>/payments.jsonl`.
+    pub payment_journal: Option<PathBuf>,
 }
 
 /// `user:password@` of a connection URL shown as `user:***@`.
@@ -100,6 +109,10 @@ impl std::fmt::Debug for Config {
             .field("run_workers", &self.run_workers)
             .field("prize_table", &self.prize_table)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("reconcile_interval", &self.reconcile_interval)
+            .field("reconcile_grace", &self.reconcile_grace)
+            .field("shutdown_grace", &self.shutdown_grace)
+            .field("payment_journal", &self.payment_journal)
             .finish()
     }
 }
@@ -156,10 +169,14 @@ struct FileConfig {
     run_workers: Option<bool>,
     prize_table: Option<String>,
     trusted_proxies: Option<String>,
+    reconcile_interval_secs: Option<u64>,
+    reconcile_grace_secs: Option<u64>,
+    shutdown_grace_secs: Option<u64>,
+    payment_journal: Option<PathBuf>,
 }
 
 /// Environment variable for each key.
-pub const ENV_VARS: [(&str, &str); 21] = [
+pub const ENV_VARS: [(&str, &str); 25] = [
     ("bind", "EVENTORY_BIND"),
     ("data_dir", "EVENTORY_DATA_DIR"),
     ("redis_url", "REDIS_URL"),
@@ -181,6 +198,10 @@ pub const ENV_VARS: [(&str, &str); 21] = [
     ("run_workers", "EVENTORY_RUN_WORKERS"),
     ("prize_table", "EVENTORY_PRIZE_TABLE"),
     ("trusted_proxies", "EVENTORY_TRUSTED_PROXIES"),
+    ("reconcile_interval_secs", "EVENTORY_RECONCILE_INTERVAL_SECS"),
+    ("reconcile_grace_secs", "EVENTORY_RECONCILE_GRACE_SECS"),
+    ("shutdown_grace_secs", "EVENTORY_SHUTDOWN_GRACE_SECS"),
+    ("payment_journal", "EVENTORY_PAYMENT_JOURNAL"),
 ];
 
 /// Environment variable naming an optional TOML file.
@@ -443,7 +464,53 @@ impl Config {
                 .collect::<Result<_, _>>()?,
         };
 
+        let reconcile_interval_secs = number(
+            var("reconcile_interval_secs"),
+            file.reconcile_interval_secs,
+            5,
+            "reconcile_interval_secs",
+        )?;
+        if !(1..=3600).contains(&reconcile_interval_secs) {
+            return Err(invalid(
+                "reconcile_interval_secs",
+                "must be between 1 and 3600",
+            ));
+        }
+        let reconcile_grace_secs = number(
+            var("reconcile_grace_secs"),
+            file.reconcile_grace_secs,
+            20,
+            "reconcile_grace_secs",
+        )?;
+        if !(1..=86_400).contains(&reconcile_grace_secs) {
+            return Err(invalid(
+                "reconcile_grace_secs",
+                "must be between 1 and 86400",
+            ));
+        }
+        if reconcile_grace_secs * 1000 <= card_latency_ms {
+            return Err(invalid(
+                "reconcile_grace_secs",
+                "must be longer than a card charge takes (card_latency_ms)",
+            ));
+        }
+        let shutdown_grace_secs = number(
+            var("shutdown_grace_secs"),
+            file.shutdown_grace_secs,
+            10,
+            "shutdown_grace_secs",
+        )?;
+        if shutdown_grace_secs > 600 {
+            return Err(invalid("shutdown_grace_secs", "must be at most 600"));
+        }
+
         Ok(Config {
+            reconcile_interval: Duration::from_secs(reconcile_interval_secs),
+            reconcile_grace: Duration::from_secs(reconcile_grace_secs),
+            shutdown_grace: Duration::from_secs(shutdown_grace_secs),
+            payment_journal: var("payment_journal")
+                .map(PathBuf::from)
+                .or(file.payment_journal),
             bind,
             data_dir: var("data_dir")
                 .map(PathBuf::from)

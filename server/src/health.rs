@@ -8,6 +8,7 @@ use eventory_shared::api::{ReadyResponse, ServiceReport};
 use std::sync::Arc;
 
 use crate::bus::EventBus;
+use crate::sales::reconciler::ReconcilerStatus;
 use crate::seats::SeatLedger;
 use crate::store::Store;
 
@@ -17,12 +18,24 @@ pub struct Backends {
     ledger: Arc<dyn SeatLedger>,
     store: Arc<dyn Store>,
     bus: Arc<dyn EventBus>,
+    lifecycle: Option<Arc<ReconcilerStatus>>,
 }
 
 impl Backends {
     /// The ports to report on.
     pub fn new(ledger: Arc<dyn SeatLedger>, store: Arc<dyn Store>, bus: Arc<dyn EventBus>) -> Self {
-        Self { ledger, store, bus }
+        Self {
+            ledger,
+            store,
+            bus,
+            lifecycle: None,
+        }
+    }
+
+    /// Also reports what the reconciler last saw.
+    pub fn with_lifecycle(mut self, status: Arc<ReconcilerStatus>) -> Self {
+        self.lifecycle = Some(status);
+        self
     }
 
     /// Checks every port now.
@@ -37,6 +50,7 @@ impl Backends {
         ReadyResponse {
             ready: services.values().all(|s| s.ok),
             services,
+            lifecycle: self.lifecycle.as_ref().map(|s| s.report()),
         }
     }
 

@@ -17,6 +17,7 @@ pub mod loadtest_http;
 pub mod loadtest_live;
 pub mod payments;
 pub mod rewards;
+pub mod sales;
 pub mod seats;
 pub mod store;
 pub mod telemetry;

@@ -240,7 +240,7 @@ async fn client_loop(
             tally.won += 1;
             if scenario == Scenario::Show {
                 let booking = BookingId::from_uuid(Uuid::new_v4());
-                ledger.mark_processing(hold.id).await?;
+                ledger.mark_processing(hold.id, booking).await?;
                 ledger.confirm(show, hold.id, booking, &hold.seats).await?;
                 tally.sold.push((booking, hold.seats));
             }

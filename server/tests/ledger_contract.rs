@@ -57,6 +57,9 @@ contract!(
     confirm_is_idempotent_and_refund_touches_only_its_booking,
     release_frees_the_seats,
     restore_sold_rebuilds_lost_sales,
+    a_claimed_hold_sells_only_to_its_booking,
+    a_restored_sale_is_never_overwritten_by_processing,
+    a_show_registered_with_its_sales_never_hands_out_a_sold_seat,
     exactly_one_of_500_concurrent_holds_on_one_seat_wins,
     randomised_contention_never_oversells_and_versions_have_no_gaps,
     sweeper_reports_expiry_within_one_second,
@@ -171,7 +174,7 @@ async fn unknown_seats_and_shows_are_refused(ledger: Ledger) {
         Err(LedgerError::HoldNotFound(_))
     ));
     assert!(matches!(
-        ledger.mark_processing(ghost).await,
+        ledger.mark_processing(ghost, booking()).await,
         Err(LedgerError::HoldNotFound(_))
     ));
     assert_eq!(ledger.get_hold(ghost).await.unwrap(), None);
@@ -200,12 +203,12 @@ async fn every_change_gets_the_next_version(ledger: Ledger) {
         "versions start from a time-based base: {v0}"
     );
     let (hold, held) = must_hold(&ledger, request(show, &["A1", "A2"], "x", LONG)).await;
+    let b = booking();
     let processing = ledger
-        .mark_processing(hold.id)
+        .mark_processing(hold.id, b)
         .await
         .unwrap()
         .expect("change");
-    let b = booking();
     let sold = ledger
         .confirm(show, hold.id, b, &hold.seats)
         .await
@@ -282,7 +285,7 @@ async fn extend_pushes_the_expiry_of_held_holds_only(ledger: Ledger) {
         ledger.get_hold(hold.id).await.unwrap().unwrap().expires_at,
         extended.expires_at
     );
-    ledger.mark_processing(hold.id).await.unwrap();
+    ledger.mark_processing(hold.id, booking()).await.unwrap();
     assert!(matches!(
         ledger.extend(hold.id, LONG).await,
         Err(LedgerError::WrongHoldState(_))
@@ -307,7 +310,7 @@ async fn expired_holds_cannot_be_confirmed_and_are_swept(ledger: Ledger) {
         Err(LedgerError::HoldExpired(_))
     ));
     assert!(matches!(
-        ledger.mark_processing(hold.id).await,
+        ledger.mark_processing(hold.id, booking()).await,
         Err(LedgerError::HoldExpired(_))
     ));
 
@@ -346,16 +349,28 @@ async fn processing_blocks_expiry(ledger: Ledger) {
         request(show, &["A1"], "x", Duration::from_millis(250)),
     )
     .await;
+    let b = booking();
     let change = ledger
-        .mark_processing(hold.id)
+        .mark_processing(hold.id, b)
         .await
         .unwrap()
         .expect("change");
     assert_eq!(change.state, SeatState::Processing);
     assert_eq!(
-        ledger.mark_processing(hold.id).await.unwrap(),
+        ledger.mark_processing(hold.id, b).await.unwrap(),
         None,
         "repeat is harmless"
+    );
+    assert!(
+        matches!(
+            ledger.mark_processing(hold.id, booking()).await,
+            Err(LedgerError::WrongHoldState(_))
+        ),
+        "a hold claimed for one booking refuses every other"
+    );
+    assert_eq!(
+        ledger.get_hold(hold.id).await.unwrap().unwrap().booking,
+        Some(b)
     );
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(ledger
@@ -370,7 +385,7 @@ async fn processing_blocks_expiry(ledger: Ledger) {
         SeatState::Processing
     );
     let sold = ledger
-        .confirm(show, hold.id, booking(), &hold.seats)
+        .confirm(show, hold.id, b, &hold.seats)
         .await
         .unwrap()
         .expect("payment outcome still sells");
@@ -432,7 +447,7 @@ async fn confirm_is_idempotent_and_refund_touches_only_its_booking(ledger: Ledge
 async fn release_frees_the_seats(ledger: Ledger) {
     let show = show_with(&ledger, &["A1", "A2"]).await;
     let (hold, held) = must_hold(&ledger, request(show, &["A1", "A2"], "x", LONG)).await;
-    ledger.mark_processing(hold.id).await.unwrap();
+    ledger.mark_processing(hold.id, booking()).await.unwrap();
     let change = ledger.release(hold.id).await.unwrap();
     assert_eq!(change.state, SeatState::Available);
     assert_eq!(change.seats, hold.seats);
@@ -481,6 +496,87 @@ async fn restore_sold_rebuilds_lost_sales(ledger: Ledger) {
             seats: seats(&["A1"])
         }
     );
+}
+
+/// Two checkouts of one hold: the first claim wins, the other booking can neither claim nor
+/// sell it.
+async fn a_claimed_hold_sells_only_to_its_booking(ledger: Ledger) {
+    let show = show_with(&ledger, &["A1", "A2"]).await;
+    let (hold, _) = must_hold(&ledger, request(show, &["A1", "A2"], "x", LONG)).await;
+    let (winner, loser) = (booking(), booking());
+    ledger.mark_processing(hold.id, winner).await.unwrap();
+    assert!(matches!(
+        ledger.mark_processing(hold.id, loser).await,
+        Err(LedgerError::WrongHoldState(_))
+    ));
+    assert!(matches!(
+        ledger.confirm(show, hold.id, loser, &hold.seats).await,
+        Err(LedgerError::WrongHoldState(_))
+    ));
+    let sold = ledger
+        .confirm(show, hold.id, winner, &hold.seats)
+        .await
+        .unwrap()
+        .expect("change");
+    assert_eq!(sold.state, SeatState::Sold);
+}
+
+/// A rebuild put a sale back over a seat a stale hold still lists: checking that hold out must
+/// not turn the sold seat into "processing".
+async fn a_restored_sale_is_never_overwritten_by_processing(ledger: Ledger) {
+    let show = show_with(&ledger, &["A1", "A2"]).await;
+    let (hold, _) = must_hold(&ledger, request(show, &["A1", "A2"], "x", LONG)).await;
+    let owner = booking();
+    ledger
+        .restore_sold(show, &[("A1".parse().unwrap(), owner)])
+        .await
+        .unwrap();
+    assert!(matches!(
+        ledger.mark_processing(hold.id, booking()).await,
+        Err(LedgerError::HoldNotFound(_))
+    ));
+    let snapshot = ledger.snapshot(show).await.unwrap();
+    assert_eq!(
+        snapshot.seats.get(&"A1".parse::<SeatId>().unwrap()),
+        Some(&SeatState::Sold)
+    );
+    assert_eq!(
+        snapshot.seats.get(&"A2".parse::<SeatId>().unwrap()),
+        Some(&SeatState::Held),
+        "the stale hold keeps only what it still occupies, until it expires"
+    );
+}
+
+/// After the ledger lost a show (FLUSHALL, a restart), 300 buyers rush its sold seat while
+/// each of them rebuilds the show on "unknown show": layout and sales go in as one step, so
+/// not one of them is given the sold seat.
+async fn a_show_registered_with_its_sales_never_hands_out_a_sold_seat(ledger: Ledger) {
+    let show = new_show();
+    let layout = seats(&["A1", "A2", "A3"]);
+    let owner = booking();
+    let mut buyers = Vec::new();
+    for n in 0..300 {
+        let (ledger, layout) = (ledger.clone(), layout.clone());
+        buyers.push(tokio::spawn(async move {
+            let req = request(show, &["A1"], &format!("buyer-{n}"), LONG);
+            match ledger.hold(req.clone()).await {
+                Err(LedgerError::UnknownShow(_)) => {
+                    ledger
+                        .register_show_with_sold(show, &layout, &[("A1".parse().unwrap(), owner)])
+                        .await
+                        .unwrap();
+                    ledger.hold(req).await.unwrap()
+                }
+                other => other.unwrap(),
+            }
+        }));
+    }
+    for buyer in buyers {
+        assert!(
+            matches!(buyer.await.unwrap(), HoldOutcome::Taken { .. }),
+            "a sold seat was held"
+        );
+    }
 }
 
 /// The seed's test: 500 buyers click the same seat at once; exactly one gets it.
@@ -565,10 +661,10 @@ async fn randomised_contention_never_oversells_and_versions_have_no_gaps(ledger:
                     match rng.gen_range(0..10) {
                         0..=3 => changes.push(ledger.release(hold.id).await.unwrap()),
                         4..=8 => {
-                            if let Some(c) = ledger.mark_processing(hold.id).await.unwrap() {
+                            let b = BookingId::from_uuid(Uuid::new_v4());
+                            if let Some(c) = ledger.mark_processing(hold.id, b).await.unwrap() {
                                 changes.push(c);
                             }
-                            let b = BookingId::from_uuid(Uuid::new_v4());
                             let c = ledger.confirm(show, hold.id, b, &hold.seats).await.unwrap();
                             changes.push(c.expect("confirm changes"));
                             if rng.gen_bool(0.3) {

@@ -149,7 +149,12 @@ impl Run {
                 None => Answer::Skipped,
             },
             Op::Processing(i) => match self.holds.get(*i) {
-                Some(h) => match self.ledger.mark_processing(*h).await {
+                // The same booking per hold in both ledgers, so their answers compare.
+                Some(h) => match self
+                    .ledger
+                    .mark_processing(*h, BookingId::from_uuid(Uuid::from_u128(*i as u128 + 1)))
+                    .await
+                {
                     Ok(c) => self.change(c),
                     Err(e) => Self::err(e),
                 },

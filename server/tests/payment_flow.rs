@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::TestServer;
-use eventory_server::bus::outbox::relay_once;
-use eventory_server::payments::workers::{apply_outcome, charge_booking, spawn_workers};
+use eventory_server::bus::outbox::{relay_once, spawn_relay};
+use eventory_server::sales::workers::{apply_outcome, charge_booking, spawn_workers};
 use eventory_server::store::{test_support, StoreError};
 use eventory_shared::api::{CheckoutResponse, HoldResponse};
 use eventory_shared::events::{DomainEvent, EventEnvelope};
@@ -282,6 +282,16 @@ async fn created_event(server: &TestServer, booking: BookingId) -> EventEnvelope
         .expect("booking.created in the outbox")
 }
 
+/// The outbox relay (payment outcomes go through the outbox too), until `stop`.
+fn relay(server: &TestServer, stop: CancellationToken) -> tokio::task::JoinHandle<()> {
+    spawn_relay(
+        server.state.store.clone(),
+        server.state.bus.clone(),
+        server.state.outbox_written.clone(),
+        stop,
+    )
+}
+
 fn outcome_of(
     server: &TestServer,
     booking: BookingId,
@@ -380,7 +390,8 @@ async fn payment_after_the_hold_was_lost_is_refunded_and_the_seat_sold_once() {
             .await
             .unwrap();
     let alice_created = created_event(&server, alice_booking.booking.id).await;
-    // The hold is lost (as if Redis dropped it): the seat looks free.
+    // Alice is charged; then her hold is lost (as if Redis dropped it): the seat looks free.
+    charge_booking(&ctx, alice_created).await.unwrap();
     server
         .state
         .ledger
@@ -411,8 +422,7 @@ async fn payment_after_the_hold_was_lost_is_refunded_and_the_seat_sold_once() {
     .await
     .unwrap();
 
-    // Alice's payment succeeds only now.
-    charge_booking(&ctx, alice_created).await.unwrap();
+    // Alice's payment outcome arrives only now.
     let alice_payment = server
         .state
         .store
@@ -463,6 +473,42 @@ async fn payment_after_the_hold_was_lost_is_refunded_and_the_seat_sold_once() {
     server.shutdown().await;
 }
 
+/// A's hold is lost before the payment worker gets to A's booking: A is never charged, the
+/// booking is cancelled, and the seat can be sold to someone else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_booking_whose_hold_was_lost_before_payment_is_never_charged() {
+    let (server, show) = start(false, 0.0).await;
+    let ctx = server.state.worker_context();
+    let alice = server.token(Role::Customer);
+    let held = hold(&server, &alice, show, &["C7"]).await;
+    let body: CheckoutResponse = checkout(&server, &alice, &held, json!({"payment": "card"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let created = created_event(&server, body.booking.id).await;
+    server.state.ledger.release(held.hold_id).await.unwrap();
+    charge_booking(&ctx, created).await.unwrap();
+    assert_eq!(
+        server.state.store.payment(body.booking.id).await.unwrap(),
+        None,
+        "not charged"
+    );
+    assert_eq!(
+        server
+            .state
+            .store
+            .booking(body.booking.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .booking
+            .status,
+        BookingStatus::Cancelled
+    );
+    server.shutdown().await;
+}
+
 /// Workers stopped in the middle of a batch and started again: every booking ends confirmed
 /// once, with exactly its tickets, and nothing is charged twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -491,7 +537,8 @@ async fn workers_killed_mid_batch_lose_nothing_and_do_nothing_twice() {
 
     // First run: stopped as soon as the first booking is confirmed.
     let first = CancellationToken::new();
-    let tasks = spawn_workers(server.state.worker_context(), first.clone());
+    let mut tasks = spawn_workers(server.state.worker_context(), first.clone());
+    tasks.push(relay(&server, first.clone()));
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let mut confirmed = 0;
@@ -522,7 +569,8 @@ async fn workers_killed_mid_batch_lose_nothing_and_do_nothing_twice() {
 
     // Second run finishes the rest.
     let second = CancellationToken::new();
-    let tasks = spawn_workers(server.state.worker_context(), second.clone());
+    let mut tasks = spawn_workers(server.state.worker_context(), second.clone());
+    tasks.push(relay(&server, second.clone()));
     for id in &bookings {
         wait_for_status(&server, *id, BookingStatus::Confirmed).await;
     }
@@ -547,7 +595,7 @@ async fn workers_killed_mid_batch_lose_nothing_and_do_nothing_twice() {
             server
                 .state
                 .store
-                .insert_payment(&server.state.store.payment(*id).await.unwrap().unwrap())
+                .insert_payment(&server.state.store.payment(*id).await.unwrap().unwrap(), None)
                 .await,
             Err(StoreError::Duplicate(_))
         ));

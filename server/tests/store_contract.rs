@@ -47,6 +47,8 @@ contract!(
     a_seat_cannot_be_sold_twice_even_bypassing_the_ledger,
     concurrent_confirms_of_one_seat_have_one_winner,
     refunds_free_the_seats_for_a_new_sale,
+    a_refund_claim_voids_the_card_in_the_same_step,
+    an_exchange_is_claimed_once_with_its_new_booking,
     payments_events_rewards_and_coupons_are_once_only,
     loyalty_points_add_up_under_concurrency,
     rewards_reveal_once_and_void_only_unrevealed,
@@ -112,6 +114,8 @@ fn booking(show: ShowId, user: Option<UserId>, seats: &[&str], key: Option<&str>
         idempotency_key: key.map(str::to_owned),
         cash_tendered: None,
         coupon: None,
+        exchange_of: None,
+        exchange_to: None,
     }
 }
 
@@ -494,13 +498,26 @@ async fn refunds_free_the_seats_for_a_new_sale(store: Db) {
         .unwrap()
         .unwrap();
     let refunded = store
-        .refund_booking(first.booking.id, Some(&outbox()))
+        .refund_booking(
+            first.booking.id,
+            BookingStatus::Confirmed,
+            BookingStatus::Refunding,
+            Some(&outbox()),
+        )
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(refunded.booking.status, BookingStatus::Refunded);
+    assert_eq!(refunded.booking.status, BookingStatus::Refunding);
     assert_eq!(
-        store.refund_booking(first.booking.id, None).await.unwrap(),
+        store
+            .refund_booking(
+                first.booking.id,
+                BookingStatus::Confirmed,
+                BookingStatus::Refunding,
+                None
+            )
+            .await
+            .unwrap(),
         None,
         "refund once"
     );
@@ -515,6 +532,92 @@ async fn refunds_free_the_seats_for_a_new_sale(store: Db) {
         .expect("resold");
 }
 
+async fn confirmed(store: &Db, show: ShowId, seats: &[&str]) -> BookingRecord {
+    let b = booking(show, None, seats, None);
+    store
+        .insert_booking_with_outbox(&b, &outbox())
+        .await
+        .unwrap();
+    store
+        .confirm_booking_with_tickets(b.booking.id, &tickets(&b), None)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn a_refund_claim_voids_the_card_in_the_same_step(store: Db) {
+    let show = ShowId::from_uuid(Uuid::new_v4());
+    let b = confirmed(&store, show, &["A1", "A2", "A3"]).await;
+    store
+        .insert_reward(&RewardRecord {
+            booking_id: b.booking.id,
+            user_id: None,
+            prize: "popcorn".into(),
+            revealed: false,
+            voided: false,
+            created_at: Utc::now(),
+        })
+        .await
+        .unwrap();
+    store
+        .refund_booking(
+            b.booking.id,
+            BookingStatus::Confirmed,
+            BookingStatus::Refunding,
+            None,
+        )
+        .await
+        .unwrap()
+        .expect("claimed");
+    assert!(store.reward(b.booking.id).await.unwrap().unwrap().voided);
+    assert!(store.live_tickets_of_show(show).await.unwrap().is_empty());
+    let done = store
+        .transition_booking(
+            b.booking.id,
+            &[BookingStatus::Refunding],
+            BookingStatus::Refunded,
+            None,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(done.booking.status, BookingStatus::Refunded);
+}
+
+async fn an_exchange_is_claimed_once_with_its_new_booking(store: Db) {
+    let show = ShowId::from_uuid(Uuid::new_v4());
+    let old = confirmed(&store, show, &["B1"]).await;
+    let racers: Vec<_> = (0..8)
+        .map(|n| {
+            let store = store.clone();
+            let old = old.booking.id;
+            tokio::spawn(async move {
+                let mut new = booking(show, None, &[&format!("C{}", n + 1)], None);
+                new.exchange_of = Some(old);
+                let claimed = store.begin_exchange(old, &new, &outbox()).await.unwrap();
+                (new, claimed)
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for racer in racers {
+        let (new, claimed) = racer.await.unwrap();
+        let written = store.booking(new.booking.id).await.unwrap();
+        match claimed {
+            Some(claimed) => {
+                assert_eq!(claimed.booking.status, BookingStatus::Exchanging);
+                assert_eq!(claimed.exchange_to, Some(new.booking.id));
+                assert_eq!(written.unwrap().exchange_of, Some(old.booking.id));
+                winners.push(new.booking.id);
+            }
+            None => assert_eq!(written, None, "a losing claim writes nothing"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "one exchange wins");
+    let stored = store.booking(old.booking.id).await.unwrap().unwrap();
+    assert_eq!(stored.exchange_to, Some(winners[0]));
+}
+
 async fn payments_events_rewards_and_coupons_are_once_only(store: Db) {
     let booking_id = BookingId::from_uuid(Uuid::new_v4());
     let payment = PaymentRecord {
@@ -527,11 +630,31 @@ async fn payments_events_rewards_and_coupons_are_once_only(store: Db) {
         reason: None,
         at: Utc::now(),
     };
-    store.insert_payment(&payment).await.unwrap();
+    let announced = outbox();
+    store
+        .insert_payment(&payment, Some(&announced))
+        .await
+        .unwrap();
+    assert!(store
+        .pending_outbox(1000)
+        .await
+        .unwrap()
+        .iter()
+        .any(|e| e.id == announced.id));
+    let second = outbox();
     assert!(matches!(
-        store.insert_payment(&payment).await,
+        store.insert_payment(&payment, Some(&second)).await,
         Err(StoreError::Duplicate(_))
     ));
+    assert!(
+        !store
+            .pending_outbox(1000)
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.id == second.id),
+        "a refused payment writes no event"
+    );
     assert_eq!(store.payment(booking_id).await.unwrap().unwrap(), payment);
 
     let event = Uuid::new_v4();

@@ -59,6 +59,8 @@ async fn sold_seats_survive_a_redis_flush_through_the_store() {
         idempotency_key: None,
         cash_tendered: None,
         coupon: None,
+        exchange_of: None,
+        exchange_to: None,
     };
     let outbox = OutboxEntry {
         id: Uuid::new_v4(),

@@ -368,6 +368,20 @@ pub struct ReadyResponse {
     pub ready: bool,
     /// Keyed by port: "seat_ledger", "store", "event_bus".
     pub services: BTreeMap<String, ServiceReport>,
+    /// The booking lifecycle as the reconciler last saw it (absent where it does not run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<LifecycleReport>,
+}
+
+/// How many bookings stopped moving, as the reconciler last counted them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LifecycleReport {
+    /// Bookings not settled whose last change is older than `grace_secs` (each is being
+    /// re-driven; a number that stays above 0 means a backing service keeps failing).
+    pub stalled_bookings: u64,
+    pub grace_secs: u64,
+    pub last_reconciled_at: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]
@@ -411,6 +425,11 @@ mod tests {
                     detail: "connection refused".into(),
                 },
             )]),
+            lifecycle: Some(LifecycleReport {
+                stalled_bookings: 2,
+                grace_secs: 20,
+                last_reconciled_at: None,
+            }),
         };
         let json = serde_json::to_string(&ready).unwrap();
         assert_eq!(serde_json::from_str::<ReadyResponse>(&json).unwrap(), ready);

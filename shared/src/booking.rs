@@ -32,7 +32,11 @@ pub enum PaymentMethod {
 /// Where a booking is in its life.
 ///
 /// `pending -> processing -> confirmed`, or `-> cancelled` when payment fails; a confirmed
-/// booking can be `refunded`.
+/// booking can be refunded (`confirmed -> refunding -> refunded`) or exchanged onto other seats
+/// (`confirmed -> exchanging -> exchanged`, its payment moving to the new booking; an exchange
+/// that cannot complete goes back to `confirmed`). `refunding` and `exchanging` are claims: the
+/// one conditional step that decides which of two concurrent staff actions wins, taken before
+/// any seat or money moves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -42,12 +46,27 @@ pub enum BookingStatus {
     Confirmed,
     Cancelled,
     Refunded,
+    /// A refund was decided; seats and money are on their way back.
+    Refunding,
+    /// An exchange was decided; the new booking is being confirmed.
+    Exchanging,
+    /// Moved onto other seats: the new booking carries the payment.
+    Exchanged,
 }
 
 impl BookingStatus {
     /// Whether no further payment outcome can change this booking.
     pub const fn is_final(self) -> bool {
-        matches!(self, BookingStatus::Cancelled | BookingStatus::Refunded)
+        matches!(
+            self,
+            BookingStatus::Cancelled | BookingStatus::Refunded | BookingStatus::Exchanged
+        )
+    }
+
+    /// Whether the booking has come to rest: confirmed, or ended. Every booking gets here
+    /// whatever crashes on the way (the reconciler drives the others).
+    pub const fn is_settled(self) -> bool {
+        matches!(self, BookingStatus::Confirmed) || self.is_final()
     }
 
     /// The statuses a booking may move to from this one.
@@ -60,7 +79,11 @@ impl BookingStatus {
                 | (Pending, Cancelled)
                 | (Processing, Confirmed)
                 | (Processing, Cancelled)
-                | (Confirmed, Refunded)
+                | (Confirmed, Refunding)
+                | (Refunding, Refunded)
+                | (Confirmed, Exchanging)
+                | (Exchanging, Exchanged)
+                | (Exchanging, Confirmed)
         )
     }
 }
@@ -93,11 +116,17 @@ mod tests {
         assert!(Pending.may_become(Processing));
         assert!(Processing.may_become(Confirmed));
         assert!(Processing.may_become(Cancelled));
-        assert!(Confirmed.may_become(Refunded));
+        assert!(Confirmed.may_become(Refunding) && Refunding.may_become(Refunded));
+        assert!(Confirmed.may_become(Exchanging) && Exchanging.may_become(Exchanged));
+        assert!(Exchanging.may_become(Confirmed), "an exchange that fails is undone");
+        assert!(!Confirmed.may_become(Refunded), "a refund is claimed first");
+        assert!(!Refunding.may_become(Confirmed) && !Exchanged.may_become(Confirmed));
         assert!(!Confirmed.may_become(Cancelled));
         assert!(!Cancelled.may_become(Confirmed));
         assert!(!Refunded.may_become(Confirmed));
         assert!(Cancelled.is_final() && Refunded.is_final() && !Confirmed.is_final());
+        assert!(Exchanged.is_final() && !Refunding.is_final() && !Exchanging.is_final());
+        assert!(Confirmed.is_settled() && !Processing.is_settled() && !Refunding.is_settled());
     }
 
     #[test]

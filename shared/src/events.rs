@@ -106,6 +106,15 @@ pub enum DomainEvent {
         show_id: ShowId,
         seats: Vec<SeatId>,
     },
+    /// A confirmed booking is being moved onto other seats: `new_booking_id` replaces it and
+    /// carries its payment.
+    #[serde(rename = "booking.exchanged")]
+    BookingExchanged {
+        booking_id: BookingId,
+        new_booking_id: BookingId,
+        show_id: ShowId,
+        seats: Vec<SeatId>,
+    },
     #[serde(rename = "payment.succeeded")]
     PaymentSucceeded {
         booking_id: BookingId,
@@ -133,6 +142,7 @@ impl DomainEvent {
             | DomainEvent::BookingConfirmed { booking_id, .. }
             | DomainEvent::BookingCancelled { booking_id, .. }
             | DomainEvent::BookingRefunded { booking_id, .. }
+            | DomainEvent::BookingExchanged { booking_id, .. }
             | DomainEvent::PaymentSucceeded { booking_id, .. }
             | DomainEvent::PaymentFailed { booking_id, .. }
             | DomainEvent::PaymentRefunded { booking_id, .. } => *booking_id,
@@ -144,7 +154,8 @@ impl DomainEvent {
             DomainEvent::BookingCreated { .. }
             | DomainEvent::BookingConfirmed { .. }
             | DomainEvent::BookingCancelled { .. }
-            | DomainEvent::BookingRefunded { .. } => Topic::Bookings,
+            | DomainEvent::BookingRefunded { .. }
+            | DomainEvent::BookingExchanged { .. } => Topic::Bookings,
             DomainEvent::PaymentSucceeded { .. }
             | DomainEvent::PaymentFailed { .. }
             | DomainEvent::PaymentRefunded { .. } => Topic::Payments,
@@ -158,6 +169,7 @@ impl DomainEvent {
             DomainEvent::BookingConfirmed { .. } => "booking.confirmed",
             DomainEvent::BookingCancelled { .. } => "booking.cancelled",
             DomainEvent::BookingRefunded { .. } => "booking.refunded",
+            DomainEvent::BookingExchanged { .. } => "booking.exchanged",
             DomainEvent::PaymentSucceeded { .. } => "payment.succeeded",
             DomainEvent::PaymentFailed { .. } => "payment.failed",
             DomainEvent::PaymentRefunded { .. } => "payment.refunded",

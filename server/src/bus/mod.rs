@@ -89,12 +89,16 @@ pub(crate) fn decode(payload: &[u8]) -> Result<EventEnvelope, String> {
     Ok(envelope)
 }
 
-/// The bus the configuration asks for: Kafka when `kafka_brokers` is set, in-process otherwise.
+/// The bus the configuration asks for: Kafka when `kafka_brokers` is set, otherwise the
+/// in-process bus with its log in the data folder (durable across restarts).
 pub async fn connect(config: &crate::Config) -> anyhow::Result<std::sync::Arc<dyn EventBus>> {
     Ok(match &config.kafka_brokers {
         Some(brokers) => {
             std::sync::Arc::new(KafkaBus::connect(brokers, &config.kafka_topic_prefix).await?)
         }
-        None => std::sync::Arc::new(MemoryBus::new()),
+        None => {
+            std::fs::create_dir_all(&config.data_dir)?;
+            std::sync::Arc::new(MemoryBus::open(&config.data_dir.join("events.redb"))?)
+        }
     })
 }

@@ -193,8 +193,8 @@ pub(crate) async fn refund(
     Path(booking): Path<BookingId>,
     ApiJson(body): ApiJson<RefundRequest>,
 ) -> Result<Json<Booking>, ApiError> {
-    let refunded = crate::payments::refunds::refund_booking(
-        &state.worker_context(),
+    let refunded = crate::sales::refund::refund_booking(
+        &state.sales(),
         &caller,
         booking,
         &body.seats,
@@ -217,9 +217,9 @@ pub(crate) async fn exchange(
     Path(booking): Path<BookingId>,
     ApiJson(body): ApiJson<ExchangeRequest>,
 ) -> Result<Json<Booking>, ApiError> {
-    let moved = crate::payments::exchange::exchange(
+    let moved = crate::sales::exchange::exchange(
         &state.checkout,
-        &state.worker_context(),
+        &state.sales(),
         &caller,
         booking,
         body.hold_id,

@@ -166,9 +166,9 @@ impl From<crate::store::StoreError> for ApiError {
     }
 }
 
-impl From<crate::payments::checkout::CheckoutError> for ApiError {
-    fn from(e: crate::payments::checkout::CheckoutError) -> Self {
-        use crate::payments::checkout::CheckoutError as C;
+impl From<crate::sales::checkout::CheckoutError> for ApiError {
+    fn from(e: crate::sales::checkout::CheckoutError) -> Self {
+        use crate::sales::checkout::CheckoutError as C;
         match e {
             C::NoSuchHold => ApiError::NotFound("no such hold".into()),
             C::HoldExpired => ApiError::HoldExpired,
@@ -186,9 +186,9 @@ impl From<crate::payments::checkout::CheckoutError> for ApiError {
     }
 }
 
-impl From<crate::payments::refunds::RefundError> for ApiError {
-    fn from(e: crate::payments::refunds::RefundError) -> Self {
-        use crate::payments::refunds::RefundError as R;
+impl From<crate::sales::refund::RefundError> for ApiError {
+    fn from(e: crate::sales::refund::RefundError) -> Self {
+        use crate::sales::refund::RefundError as R;
         match e {
             R::NoSuchBooking => ApiError::NotFound("no such booking".into()),
             R::NotConfirmed => ApiError::Conflict("only confirmed bookings can be refunded".into()),
@@ -202,9 +202,9 @@ impl From<crate::payments::refunds::RefundError> for ApiError {
     }
 }
 
-impl From<crate::payments::exchange::ExchangeError> for ApiError {
-    fn from(e: crate::payments::exchange::ExchangeError) -> Self {
-        use crate::payments::exchange::ExchangeError as X;
+impl From<crate::sales::exchange::ExchangeError> for ApiError {
+    fn from(e: crate::sales::exchange::ExchangeError) -> Self {
+        use crate::sales::exchange::ExchangeError as X;
         match e {
             X::NoSuchBooking => ApiError::NotFound("no such booking".into()),
             X::NotConfirmed => {

@@ -1,16 +1,16 @@
 //! A simulated card terminal: configurable latency and decline rate, deterministic per booking
-//! (the same booking always gets the same answer), idempotent per booking.
+//! (the same booking always gets the same answer), idempotent per booking (the booking id is
+//! the idempotency key) and per refunded payment, across restarts when its journal is a file.
 
-use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
-use std::sync::Mutex;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use eventory_shared::{BookingId, Money};
 use uuid::Uuid;
 
-use super::{ChargeOutcome, ChargeRequest, GatewayError, PaymentGateway};
+use super::{ChargeOutcome, ChargeRequest, GatewayError, PaymentGateway, PaymentJournal};
 
 /// The simulated card terminal.
 pub struct SimulatedCardTerminal {
@@ -18,8 +18,7 @@ pub struct SimulatedCardTerminal {
     /// Share of bookings declined, 0.0..=1.0.
     decline_rate: f64,
     seed: u64,
-    answers: Mutex<HashMap<BookingId, ChargeOutcome>>,
-    refunded: Mutex<HashSet<Uuid>>,
+    journal: Arc<PaymentJournal>,
 }
 
 impl SimulatedCardTerminal {
@@ -28,24 +27,24 @@ impl SimulatedCardTerminal {
             latency,
             decline_rate: decline_rate.clamp(0.0, 1.0),
             seed,
-            answers: Mutex::new(HashMap::new()),
-            refunded: Mutex::new(HashSet::new()),
+            journal: Arc::new(PaymentJournal::in_memory()),
         }
+    }
+
+    /// Keeps its decisions in `journal` (a file survives restarts).
+    pub fn with_journal(mut self, journal: Arc<PaymentJournal>) -> Self {
+        self.journal = journal;
+        self
     }
 
     /// How many bookings were actually charged (approved), for tests and audits.
     pub fn charges_made(&self) -> usize {
-        self.answers
-            .lock()
-            .expect("terminal lock")
-            .values()
-            .filter(|a| matches!(a, ChargeOutcome::Approved { .. }))
-            .count()
+        self.journal.charges_made()
     }
 
     /// How many payments were refunded.
     pub fn refunds_made(&self) -> usize {
-        self.refunded.lock().expect("terminal lock").len()
+        self.journal.refunds_made()
     }
 
     fn declines(&self, booking: BookingId) -> bool {
@@ -58,13 +57,8 @@ impl SimulatedCardTerminal {
 #[async_trait]
 impl PaymentGateway for SimulatedCardTerminal {
     async fn charge(&self, request: &ChargeRequest) -> Result<ChargeOutcome, GatewayError> {
-        if let Some(answer) = self
-            .answers
-            .lock()
-            .expect("terminal lock")
-            .get(&request.booking_id)
-        {
-            return Ok(answer.clone());
+        if let Some(answer) = self.journal.charge_of(request.booking_id) {
+            return Ok(answer);
         }
         if !self.latency.is_zero() {
             // Even a zero sleep waits for the next timer tick; skip it.
@@ -84,22 +78,18 @@ impl PaymentGateway for SimulatedCardTerminal {
                 change_due: None,
             }
         };
-        // Two concurrent charges for one booking: the first answer recorded wins.
-        Ok(self
-            .answers
-            .lock()
-            .expect("terminal lock")
-            .entry(request.booking_id)
-            .or_insert(outcome)
-            .clone())
+        // Two concurrent charges for one booking: the first answer recorded wins, and only it
+        // was a charge.
+        self.journal
+            .decide_charge(request.booking_id, request.method, request.amount, outcome)
+            .map_err(|e| GatewayError::Unavailable(format!("terminal journal: {e}")))
     }
 
-    async fn refund(&self, payment_id: Uuid, _amount: Money) -> Result<(), GatewayError> {
-        self.refunded
-            .lock()
-            .expect("terminal lock")
-            .insert(payment_id);
-        Ok(())
+    async fn refund(&self, payment_id: Uuid, amount: Money) -> Result<(), GatewayError> {
+        self.journal
+            .decide_refund(payment_id, amount)
+            .map(drop)
+            .map_err(|e| GatewayError::Unavailable(format!("terminal journal: {e}")))
     }
 }
 

@@ -1,33 +1,44 @@
 //! Cash at the counter: the charge succeeds when the cashier has recorded an amount tendered
 //! that covers the price, and answers the change due.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use eventory_shared::{BookingId, Money};
+use eventory_shared::Money;
 use uuid::Uuid;
 
-use super::{ChargeOutcome, ChargeRequest, GatewayError, PaymentGateway};
+use super::{ChargeOutcome, ChargeRequest, GatewayError, PaymentGateway, PaymentJournal};
 
 /// The counter's cash drawer.
-#[derive(Default)]
 pub struct CashDrawer {
-    answers: Mutex<HashMap<BookingId, ChargeOutcome>>,
+    journal: Arc<PaymentJournal>,
+}
+
+impl Default for CashDrawer {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl CashDrawer {
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            journal: Arc::new(PaymentJournal::in_memory()),
+        }
+    }
+
+    /// Keeps its decisions in `journal` (a file survives restarts).
+    pub fn with_journal(mut self, journal: Arc<PaymentJournal>) -> Self {
+        self.journal = journal;
+        self
     }
 }
 
 #[async_trait]
 impl PaymentGateway for CashDrawer {
     async fn charge(&self, request: &ChargeRequest) -> Result<ChargeOutcome, GatewayError> {
-        let mut answers = self.answers.lock().expect("drawer lock");
-        if let Some(answer) = answers.get(&request.booking_id) {
-            return Ok(answer.clone());
+        if let Some(answer) = self.journal.charge_of(request.booking_id) {
+            return Ok(answer);
         }
         let outcome = match request.cash_tendered {
             None => ChargeOutcome::Declined {
@@ -49,20 +60,24 @@ impl PaymentGateway for CashDrawer {
                 },
             },
         };
-        answers.insert(request.booking_id, outcome.clone());
-        Ok(outcome)
+        self.journal
+            .decide_charge(request.booking_id, request.method, request.amount, outcome)
+            .map_err(|e| GatewayError::Unavailable(format!("cash journal: {e}")))
     }
 
-    async fn refund(&self, _payment_id: Uuid, _amount: Money) -> Result<(), GatewayError> {
-        // Cash goes back over the counter; the refund is recorded by the booking worker.
-        Ok(())
+    async fn refund(&self, payment_id: Uuid, amount: Money) -> Result<(), GatewayError> {
+        // Cash goes back over the counter; the drawer records it once.
+        self.journal
+            .decide_refund(payment_id, amount)
+            .map(drop)
+            .map_err(|e| GatewayError::Unavailable(format!("cash journal: {e}")))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use eventory_shared::{Currency, PaymentMethod};
+    use eventory_shared::{BookingId, Currency, PaymentMethod};
 
     fn cash(amount: i64, tendered: Option<Money>) -> ChargeRequest {
         ChargeRequest {

@@ -1,12 +1,10 @@
 //! Payments: the `PaymentGateway` port and its implementations (a simulated card terminal and
-//! cash at the counter), and the workers that run the payment flow over the event bus.
+//! cash at the counter, both remembering their decisions in a [`PaymentJournal`]). The flow that
+//! uses them lives in `sales`.
 
 mod card_terminal;
 mod cash_drawer;
-pub mod checkout;
-pub mod exchange;
-pub mod refunds;
-pub mod workers;
+pub mod journal;
 
 use async_trait::async_trait;
 use eventory_shared::{BookingId, Money, PaymentMethod};
@@ -14,6 +12,7 @@ use uuid::Uuid;
 
 pub use card_terminal::SimulatedCardTerminal;
 pub use cash_drawer::CashDrawer;
+pub use journal::PaymentJournal;
 
 /// A charge to make.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -94,8 +94,20 @@ impl<L: SeatLedger> SeatLedger for FastRejectLedger<L> {
         self.inner.ping().await
     }
 
-    async fn register_show(&self, show_id: ShowId, seats: &[SeatId]) -> LedgerResult<()> {
-        self.inner.register_show(show_id, seats).await
+    async fn register_show_with_sold(
+        &self,
+        show_id: ShowId,
+        seats: &[SeatId],
+        sold: &[(SeatId, BookingId)],
+    ) -> LedgerResult<Option<SeatChange>> {
+        let change = self
+            .inner
+            .register_show_with_sold(show_id, seats, sold)
+            .await?;
+        if let Some(change) = &change {
+            self.observe(change);
+        }
+        Ok(change)
     }
 
     async fn hold(&self, request: HoldRequest) -> LedgerResult<HoldOutcome> {
@@ -123,8 +135,12 @@ impl<L: SeatLedger> SeatLedger for FastRejectLedger<L> {
         self.inner.extend(hold_id, ttl).await
     }
 
-    async fn mark_processing(&self, hold_id: HoldId) -> LedgerResult<Option<SeatChange>> {
-        self.inner.mark_processing(hold_id).await
+    async fn mark_processing(
+        &self,
+        hold_id: HoldId,
+        booking: BookingId,
+    ) -> LedgerResult<Option<SeatChange>> {
+        self.inner.mark_processing(hold_id, booking).await
     }
 
     async fn release(&self, hold_id: HoldId) -> LedgerResult<SeatChange> {

@@ -47,6 +47,8 @@ struct HoldRecord {
     owner: String,
     seats: Vec<SeatId>,
     idempotency_key: Option<String>,
+    /// The booking a processing hold was claimed for.
+    booking: Option<BookingId>,
 }
 
 /// Everything the ledger knows of one show; guarded by the show's own lock.
@@ -73,7 +75,31 @@ impl ShowSeats {
             owner: rec.owner.clone(),
             state: rec.state,
             expires_at: from_millis(rec.expires_ms),
+            booking: rec.booking,
         }
+    }
+
+    /// Marks seats sold to their bookings (the store's truth); the change, if any seat moved.
+    fn restore(&mut self, show_id: ShowId, sold: &[(SeatId, BookingId)]) -> Option<SeatChange> {
+        let mut changed = Vec::new();
+        for (seat, booking) in sold {
+            let want = Occupant::Sold(*booking);
+            if self.occupants.get(seat) != Some(&want) {
+                self.occupants.insert(seat.clone(), want);
+                changed.push(seat.clone());
+            }
+        }
+        if changed.is_empty() {
+            return None;
+        }
+        let version = self.next_version();
+        Some(SeatChange {
+            show_id,
+            version,
+            state: SeatState::Sold,
+            seats: changed,
+            hold_id: None,
+        })
     }
 
     /// Frees the seats a hold still occupies and forgets the hold.
@@ -144,22 +170,41 @@ impl SeatLedger for MemoryLedger {
         Ok(())
     }
 
-    async fn register_show(&self, show_id: ShowId, seats: &[SeatId]) -> LedgerResult<()> {
+    async fn register_show_with_sold(
+        &self,
+        show_id: ShowId,
+        seats: &[SeatId],
+        sold: &[(SeatId, BookingId)],
+    ) -> LedgerResult<Option<SeatChange>> {
         check_seat_list(seats)?;
         let cell = self
             .shows
-            .write()
+            .read()
             .expect("ledger lock")
-            .entry(show_id)
-            .or_insert_with(|| {
-                Arc::new(Mutex::new(ShowSeats {
+            .get(&show_id)
+            .cloned();
+        let cell = match cell {
+            Some(cell) => cell,
+            None => {
+                // A new show starts with its layout and sold seats in place before anyone
+                // can see it: build it fully, then publish it.
+                let mut fresh = ShowSeats {
                     version: version_base(now_ms()),
                     ..ShowSeats::default()
-                }))
-            })
-            .clone();
-        cell.lock().expect("show lock").layout = seats.iter().cloned().collect();
-        Ok(())
+                };
+                fresh.layout = seats.iter().cloned().collect();
+                let change = fresh.restore(show_id, sold);
+                let mut shows = self.shows.write().expect("ledger lock");
+                if let std::collections::hash_map::Entry::Vacant(slot) = shows.entry(show_id) {
+                    slot.insert(Arc::new(Mutex::new(fresh)));
+                    return Ok(change);
+                }
+                shows[&show_id].clone()
+            }
+        };
+        let mut show = cell.lock().expect("show lock");
+        show.layout = seats.iter().cloned().collect();
+        Ok(show.restore(show_id, sold))
     }
 
     async fn hold(&self, request: HoldRequest) -> LedgerResult<HoldOutcome> {
@@ -219,6 +264,7 @@ impl SeatLedger for MemoryLedger {
             owner: request.owner.clone(),
             seats: request.seats.clone(),
             idempotency_key: request.idempotency_key.clone(),
+            booking: None,
         };
         if let Some(key) = &request.idempotency_key {
             show.idempotency
@@ -277,22 +323,39 @@ impl SeatLedger for MemoryLedger {
         Ok(show.to_hold(show_id, hold_id, &rec))
     }
 
-    async fn mark_processing(&self, hold_id: HoldId) -> LedgerResult<Option<SeatChange>> {
+    async fn mark_processing(
+        &self,
+        hold_id: HoldId,
+        booking: BookingId,
+    ) -> LedgerResult<Option<SeatChange>> {
         let (show_id, cell) = self.locate(hold_id)?;
         let mut show = cell.lock().expect("show lock");
         let now = now_ms();
         let rec = show
             .holds
-            .get_mut(&hold_id)
+            .get(&hold_id)
             .ok_or(LedgerError::HoldNotFound(hold_id))?;
         if rec.state == HoldState::Processing {
-            return Ok(None);
+            return if rec.booking == Some(booking) {
+                Ok(None)
+            } else {
+                Err(LedgerError::WrongHoldState(hold_id))
+            };
         }
         if rec.expires_ms <= now {
             return Err(LedgerError::HoldExpired(hold_id));
         }
-        rec.state = HoldState::Processing;
         let seats = rec.seats.clone();
+        if !seats
+            .iter()
+            .all(|s| show.occupants.get(s) == Some(&Occupant::Held(hold_id)))
+        {
+            // A rebuild restored a sale over one of its seats: the hold is lost.
+            return Err(LedgerError::HoldNotFound(hold_id));
+        }
+        let rec = show.holds.get_mut(&hold_id).expect("checked above");
+        rec.state = HoldState::Processing;
+        rec.booking = Some(booking);
         for seat in &seats {
             show.occupants
                 .insert(seat.clone(), Occupant::Processing(hold_id));
@@ -347,6 +410,9 @@ impl SeatLedger for MemoryLedger {
         };
         if rec.state == HoldState::Held && rec.expires_ms <= now_ms() {
             return Err(LedgerError::HoldExpired(hold_id));
+        }
+        if rec.state == HoldState::Processing && rec.booking.is_some_and(|b| b != booking) {
+            return Err(LedgerError::WrongHoldState(hold_id));
         }
         let wanted: HashSet<&SeatId> = seats.iter().collect();
         if rec.seats.len() != seats.len() || !rec.seats.iter().all(|s| wanted.contains(s)) {
@@ -472,24 +538,6 @@ impl SeatLedger for MemoryLedger {
         }
         let cell = self.show(show_id)?;
         let mut show = cell.lock().expect("show lock");
-        let mut changed = Vec::new();
-        for (seat, booking) in sold {
-            let want = Occupant::Sold(*booking);
-            if show.occupants.get(seat) != Some(&want) {
-                show.occupants.insert(seat.clone(), want);
-                changed.push(seat.clone());
-            }
-        }
-        if changed.is_empty() {
-            return Ok(None);
-        }
-        let version = show.next_version();
-        Ok(Some(SeatChange {
-            show_id,
-            version,
-            state: SeatState::Sold,
-            seats: changed,
-            hold_id: None,
-        }))
+        Ok(show.restore(show_id, sold))
     }
 }

@@ -79,6 +79,9 @@ pub struct Hold {
     pub owner: String,
     pub state: HoldState,
     pub expires_at: DateTime<Utc>,
+    /// The booking a processing hold was claimed for at checkout (only that booking can be
+    /// charged for it or sell its seats).
+    pub booking: Option<BookingId>,
 }
 
 /// What `hold` asks for.
@@ -149,7 +152,21 @@ pub trait SeatLedger: Send + Sync + 'static {
 
     /// Makes a show's seats known (its layout). Re-registering replaces the layout; seat
     /// states are kept.
-    async fn register_show(&self, show_id: ShowId, seats: &[SeatId]) -> LedgerResult<()>;
+    async fn register_show(&self, show_id: ShowId, seats: &[SeatId]) -> LedgerResult<()> {
+        self.register_show_with_sold(show_id, seats, &[])
+            .await
+            .map(|_| ())
+    }
+
+    /// Registers the layout and marks `sold` (the store's live tickets) sold, in one atomic
+    /// step, so the show never accepts a hold on a seat the store says is sold (a rebuild
+    /// after a lost ledger). A sold seat given here replaces whatever the ledger had for it.
+    async fn register_show_with_sold(
+        &self,
+        show_id: ShowId,
+        seats: &[SeatId],
+        sold: &[(SeatId, BookingId)],
+    ) -> LedgerResult<Option<SeatChange>>;
 
     /// Holds all requested seats or none.
     async fn hold(&self, request: HoldRequest) -> LedgerResult<HoldOutcome>;
@@ -160,15 +177,22 @@ pub trait SeatLedger: Send + Sync + 'static {
     /// Pushes the expiry of a held (not processing) hold to now + `ttl`.
     async fn extend(&self, hold_id: HoldId, ttl: Duration) -> LedgerResult<Hold>;
 
-    /// Payment started: the hold's seats become processing and the hold stops expiring.
-    /// Repeating it is harmless (returns no change).
-    async fn mark_processing(&self, hold_id: HoldId) -> LedgerResult<Option<SeatChange>>;
+    /// Checkout claims the hold for `booking`: the hold's seats become processing and the hold
+    /// stops expiring. Repeating it for the same booking is harmless (returns no change); a
+    /// hold already claimed for another booking is `WrongHoldState` (one checkout wins); a
+    /// hold whose seats were taken from it (a rebuild restored a sale) is `HoldNotFound`.
+    async fn mark_processing(
+        &self,
+        hold_id: HoldId,
+        booking: BookingId,
+    ) -> LedgerResult<Option<SeatChange>>;
 
     /// Releases a hold (held or processing): its seats become available.
     async fn release(&self, hold_id: HoldId) -> LedgerResult<SeatChange>;
 
     /// Sells the hold's seats to `booking`. Fails with `HoldNotFound`/`HoldExpired` when the
-    /// hold was lost: the caller must then refund, never sell. Repeating it for a booking whose
+    /// hold was lost: the caller must then refund, never sell; with `WrongHoldState` when the
+    /// hold was claimed for another booking. Repeating it for a booking whose
     /// seats are already sold to it is harmless (returns no change).
     async fn confirm(
         &self,

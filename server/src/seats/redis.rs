@@ -92,6 +92,8 @@ struct Reply {
     exp: Option<String>,
     #[serde(default)]
     owner: Option<String>,
+    #[serde(default)]
+    booking: Option<String>,
     /// cjson encodes an empty Lua table as `{}`, so lists arrive as arbitrary JSON.
     #[serde(default)]
     seats: serde_json::Value,
@@ -142,6 +144,10 @@ impl Reply {
             owner: self.owner.context("no owner")?,
             state: self.state.context("no state")?,
             expires_at: from_millis(self.exp.as_deref().context("no expiry")?.parse()?),
+            booking: match self.booking.as_deref() {
+                Some(b) => Some(BookingId::from_uuid(Uuid::parse_str(b)?)),
+                None => None,
+            },
         })
     }
 
@@ -199,6 +205,55 @@ impl RedisLedger {
             format!("{tag}:version"),
             format!("{tag}:idem"),
         ]
+    }
+
+    /// A hold as stored in its show's hash, if it is there.
+    async fn read_hold(&self, show: ShowId, hold_id: HoldId) -> LedgerResult<Option<Hold>> {
+        let [_, _, holds, ..] = self.show_keys(show);
+        let mut conn = self.conn.clone();
+        let raw: Option<String> = conn
+            .hget(holds, hold_id.to_string())
+            .await
+            .map_err(backend)?;
+        let Some(raw) = raw else { return Ok(None) };
+        #[derive(Deserialize)]
+        struct Stored {
+            state: HoldState,
+            exp: i64,
+            owner: String,
+            seats: Vec<SeatId>,
+            #[serde(default)]
+            booking: Option<String>,
+        }
+        let stored: Stored =
+            serde_json::from_str(&raw).map_err(|e| LedgerError::Backend(e.into()))?;
+        let booking = match stored.booking.as_deref() {
+            Some(b) => Some(BookingId::from_uuid(
+                Uuid::parse_str(b).map_err(|e| LedgerError::Backend(e.into()))?,
+            )),
+            None => None,
+        };
+        Ok(Some(Hold {
+            id: hold_id,
+            show_id: show,
+            seats: stored.seats,
+            owner: stored.owner,
+            state: stored.state,
+            expires_at: from_millis(stored.exp),
+            booking,
+        }))
+    }
+
+    /// Records which show a hold is in (for `/holds/{hold}` routes).
+    async fn set_locator(&self, hold: HoldId, show: ShowId, ttl: Duration) -> LedgerResult<()> {
+        let mut conn = self.conn.clone();
+        conn.set_ex::<_, _, ()>(
+            self.locator_key(hold),
+            show.to_string(),
+            (ttl + LOCATOR_GRACE).as_secs(),
+        )
+        .await
+        .map_err(backend)
     }
 
     fn shows_key(&self) -> String {
@@ -299,17 +354,37 @@ impl SeatLedger for RedisLedger {
         super::redis_conn::ping(&mut conn).await.map_err(backend)
     }
 
-    async fn register_show(&self, show_id: ShowId, seats: &[SeatId]) -> LedgerResult<()> {
+    async fn register_show_with_sold(
+        &self,
+        show_id: ShowId,
+        seats: &[SeatId],
+        sold: &[(SeatId, BookingId)],
+    ) -> LedgerResult<Option<SeatChange>> {
         check_seat_list(seats)?;
-        let args: Vec<String> = seats.iter().map(ToString::to_string).collect();
-        let reply = self.run(&self.scripts.register, show_id, &args).await?;
+        let mut args: Vec<String> = Vec::with_capacity(1 + seats.len() + 2 * sold.len());
+        args.push(seats.len().to_string());
+        args.extend(seats.iter().map(ToString::to_string));
+        args.extend(
+            sold.iter()
+                .flat_map(|(seat, booking)| [seat.to_string(), booking.to_string()]),
+        );
+        let mut reply = self.run(&self.scripts.register, show_id, &args).await?;
         if reply.r != "ok" {
             return reply.unexpected("register");
         }
         let mut conn = self.conn.clone();
         conn.sadd::<_, _, ()>(self.shows_key(), show_id.to_string())
             .await
-            .map_err(backend)
+            .map_err(backend)?;
+        if reply.v.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(Self::change(
+            show_id,
+            &mut reply,
+            SeatState::Sold,
+            None,
+        )?))
     }
 
     async fn hold(&self, request: HoldRequest) -> LedgerResult<HoldOutcome> {
@@ -323,19 +398,31 @@ impl SeatLedger for RedisLedger {
             request.idempotency_key.clone().unwrap_or_default(),
         ];
         args.extend(request.seats.iter().map(ToString::to_string));
-        let mut reply = self.run(&self.scripts.hold, show, &args).await?;
+        let mut reply = match self.run(&self.scripts.hold, show, &args).await {
+            Ok(reply) => reply,
+            // A timeout or a dropped connection does not say whether Redis ran the script:
+            // read the hold back (commands on the connection run in order) rather than
+            // leaving seats held by a hold nobody was told about.
+            Err(LedgerError::Backend(e)) => {
+                return match self.read_hold(show, hold_id).await {
+                    Ok(Some(hold)) => {
+                        tracing::warn!(%hold_id, "hold answered ambiguously ({e:#}); it did happen");
+                        self.set_locator(hold_id, show, request.ttl).await?;
+                        Ok(HoldOutcome::Held { hold, change: None })
+                    }
+                    Ok(None) => Err(LedgerError::Backend(e)),
+                    Err(again) => Err(LedgerError::Backend(
+                        e.context(format!("and reading the hold back failed: {again}")),
+                    )),
+                };
+            }
+            Err(e) => return Err(e),
+        };
         match reply.r.as_str() {
             "ok" => {
                 let version = reply.version()?;
                 let hold = reply.into_hold(show)?;
-                let mut conn = self.conn.clone();
-                conn.set_ex::<_, _, ()>(
-                    self.locator_key(hold_id),
-                    show.to_string(),
-                    (request.ttl + LOCATOR_GRACE).as_secs(),
-                )
-                .await
-                .map_err(backend)?;
+                self.set_locator(hold_id, show, request.ttl).await?;
                 let change = SeatChange {
                     show_id: show,
                     version,
@@ -368,30 +455,7 @@ impl SeatLedger for RedisLedger {
             Err(LedgerError::HoldNotFound(_)) => return Ok(None),
             Err(e) => return Err(e),
         };
-        let [_, _, holds, ..] = self.show_keys(show);
-        let mut conn = self.conn.clone();
-        let raw: Option<String> = conn
-            .hget(holds, hold_id.to_string())
-            .await
-            .map_err(backend)?;
-        let Some(raw) = raw else { return Ok(None) };
-        #[derive(Deserialize)]
-        struct Stored {
-            state: HoldState,
-            exp: i64,
-            owner: String,
-            seats: Vec<SeatId>,
-        }
-        let stored: Stored =
-            serde_json::from_str(&raw).map_err(|e| LedgerError::Backend(e.into()))?;
-        Ok(Some(Hold {
-            id: hold_id,
-            show_id: show,
-            seats: stored.seats,
-            owner: stored.owner,
-            state: stored.state,
-            expires_at: from_millis(stored.exp),
-        }))
+        self.read_hold(show, hold_id).await
     }
 
     async fn extend(&self, hold_id: HoldId, ttl: Duration) -> LedgerResult<Hold> {
@@ -416,10 +480,18 @@ impl SeatLedger for RedisLedger {
         }
     }
 
-    async fn mark_processing(&self, hold_id: HoldId) -> LedgerResult<Option<SeatChange>> {
+    async fn mark_processing(
+        &self,
+        hold_id: HoldId,
+        booking: BookingId,
+    ) -> LedgerResult<Option<SeatChange>> {
         let show = self.locate(hold_id).await?;
         let mut reply = self
-            .run(&self.scripts.processing, show, &[hold_id.to_string()])
+            .run(
+                &self.scripts.processing,
+                show,
+                &[hold_id.to_string(), booking.to_string()],
+            )
             .await?;
         match reply.r.as_str() {
             "ok" => Ok(Some(Self::change(
@@ -429,6 +501,7 @@ impl SeatLedger for RedisLedger {
                 Some(hold_id),
             )?)),
             "same" => Ok(None),
+            "claimed" => Err(LedgerError::WrongHoldState(hold_id)),
             "not_found" => Err(LedgerError::HoldNotFound(hold_id)),
             "expired" => Err(LedgerError::HoldExpired(hold_id)),
             _ => reply.unexpected("mark_processing"),
@@ -475,6 +548,7 @@ impl SeatLedger for RedisLedger {
             "not_found" => Err(LedgerError::HoldNotFound(hold_id)),
             "expired" => Err(LedgerError::HoldExpired(hold_id)),
             "mismatch" => Err(LedgerError::BadSeatList),
+            "claimed" => Err(LedgerError::WrongHoldState(hold_id)),
             _ => reply.unexpected("confirm"),
         }
     }

@@ -47,8 +47,10 @@ const LOYALTY: Def = TableDefinition::new("loyalty");
 const LOYALTY_ENTRIES: Def = TableDefinition::new("loyalty_entries");
 const COUPONS: Def = TableDefinition::new("coupons");
 const AUDIT: Def = TableDefinition::new("audit");
+/// audit entry id -> its key in AUDIT: an entry is appended once.
+const AUDIT_IDS: Def = TableDefinition::new("audit_ids");
 
-const ALL_TABLES: [Def; 19] = [
+const ALL_TABLES: [Def; 20] = [
     USERS,
     USERS_BY_EMAIL,
     REFRESH_TOKENS,
@@ -68,6 +70,7 @@ const ALL_TABLES: [Def; 19] = [
     LOYALTY_ENTRIES,
     COUPONS,
     AUDIT,
+    AUDIT_IDS,
 ];
 
 /// The embedded store.
@@ -169,6 +172,56 @@ impl EmbeddedStore {
                 .map_err(backend)?;
         }
         Ok(())
+    }
+
+    /// Inserts a new booking inside `tx` (its code, and its idempotency key if any, unique).
+    fn insert_booking_in(tx: &WriteTransaction, booking: &BookingRecord) -> StoreResult<()> {
+            let id = booking.booking.id.to_string();
+            if let (Some(user), Some(key)) = (booking.booking.user_id, &booking.idempotency_key) {
+                let mut idem = tx.open_table(BOOKING_IDEMPOTENCY).map_err(backend)?;
+                let idem_key = format!("{user}\n{key}");
+                if idem.get(idem_key.as_str()).map_err(backend)?.is_some() {
+                    return Err(StoreError::Duplicate("a booking with this idempotency key"));
+                }
+                idem.insert(idem_key.as_str(), id.as_bytes())
+                    .map_err(backend)?;
+            }
+            let mut codes = tx.open_table(BOOKING_CODES).map_err(backend)?;
+            if codes
+                .get(booking.booking.code.as_str())
+                .map_err(backend)?
+                .is_some()
+            {
+                return Err(StoreError::Duplicate("a booking with this code"));
+            }
+            codes
+                .insert(booking.booking.code.as_str(), id.as_bytes())
+                .map_err(backend)?;
+            let mut bookings = tx.open_table(BOOKINGS).map_err(backend)?;
+            if bookings.get(id.as_str()).map_err(backend)?.is_some() {
+                return Err(StoreError::Duplicate("booking"));
+            }
+            bookings
+                .insert(id.as_str(), encode(&booking)?.as_slice())
+                .map_err(backend)?;
+        Ok(())
+    }
+
+    /// Voids a booking's unrevealed reward inside `tx`; `false` if there was none to void.
+    fn void_reward_in(tx: &WriteTransaction, booking: BookingId) -> StoreResult<bool> {
+        let mut rewards = tx.open_table(REWARDS).map_err(backend)?;
+        let key = booking.to_string();
+        let Some(mut reward) = get::<RewardRecord>(&rewards, &key)? else {
+            return Ok(false);
+        };
+        if reward.revealed || reward.voided {
+            return Ok(false);
+        }
+        reward.voided = true;
+        rewards
+            .insert(key.as_str(), encode(&reward)?.as_slice())
+            .map_err(backend)?;
+        Ok(true)
     }
 
     /// One conditional booking update inside `tx`.
@@ -396,35 +449,37 @@ impl Store for EmbeddedStore {
     ) -> StoreResult<()> {
         let (booking, outbox) = (booking.clone(), outbox.clone());
         self.write(move |tx| {
-            let id = booking.booking.id.to_string();
-            if let (Some(user), Some(key)) = (booking.booking.user_id, &booking.idempotency_key) {
-                let mut idem = tx.open_table(BOOKING_IDEMPOTENCY).map_err(backend)?;
-                let idem_key = format!("{user}\n{key}");
-                if idem.get(idem_key.as_str()).map_err(backend)?.is_some() {
-                    return Err(StoreError::Duplicate("a booking with this idempotency key"));
-                }
-                idem.insert(idem_key.as_str(), id.as_bytes())
-                    .map_err(backend)?;
-            }
-            let mut codes = tx.open_table(BOOKING_CODES).map_err(backend)?;
-            if codes
-                .get(booking.booking.code.as_str())
-                .map_err(backend)?
-                .is_some()
-            {
-                return Err(StoreError::Duplicate("a booking with this code"));
-            }
-            codes
-                .insert(booking.booking.code.as_str(), id.as_bytes())
-                .map_err(backend)?;
-            let mut bookings = tx.open_table(BOOKINGS).map_err(backend)?;
-            if bookings.get(id.as_str()).map_err(backend)?.is_some() {
-                return Err(StoreError::Duplicate("booking"));
-            }
-            bookings
-                .insert(id.as_str(), encode(&booking)?.as_slice())
-                .map_err(backend)?;
+            Self::insert_booking_in(tx, &booking)?;
             Self::write_outbox(tx, &outbox)
+        })
+        .await
+    }
+
+    async fn begin_exchange(
+        &self,
+        old: BookingId,
+        new: &BookingRecord,
+        outbox: &OutboxEntry,
+    ) -> StoreResult<Option<BookingRecord>> {
+        let (new, outbox) = (new.clone(), outbox.clone());
+        self.write(move |tx| {
+            let Some(mut claimed) = Self::transition(
+                tx,
+                old,
+                &[BookingStatus::Confirmed],
+                BookingStatus::Exchanging,
+            )?
+            else {
+                return Ok(None);
+            };
+            claimed.exchange_to = Some(new.booking.id);
+            tx.open_table(BOOKINGS)
+                .map_err(backend)?
+                .insert(old.to_string().as_str(), encode(&claimed)?.as_slice())
+                .map_err(backend)?;
+            Self::insert_booking_in(tx, &new)?;
+            Self::write_outbox(tx, &outbox)?;
+            Ok(Some(claimed))
         })
         .await
     }
@@ -573,15 +628,16 @@ impl Store for EmbeddedStore {
     async fn refund_booking(
         &self,
         id: BookingId,
+        from: BookingStatus,
+        to: BookingStatus,
         outbox: Option<&OutboxEntry>,
     ) -> StoreResult<Option<BookingRecord>> {
         let outbox = outbox.cloned();
         self.write(move |tx| {
-            let Some(refunded) =
-                Self::transition(tx, id, &[BookingStatus::Confirmed], BookingStatus::Refunded)?
-            else {
+            let Some(refunded) = Self::transition(tx, id, &[from], to)? else {
                 return Ok(None);
             };
+            Self::void_reward_in(tx, id)?;
             let mut tickets = tx.open_table(TICKETS).map_err(backend)?;
             let mine: Vec<TicketRecord> = all::<TicketRecord>(&tickets)?
                 .into_iter()
@@ -604,8 +660,12 @@ impl Store for EmbeddedStore {
         .await
     }
 
-    async fn insert_payment(&self, payment: &PaymentRecord) -> StoreResult<()> {
-        let payment = payment.clone();
+    async fn insert_payment(
+        &self,
+        payment: &PaymentRecord,
+        outbox: Option<&OutboxEntry>,
+    ) -> StoreResult<()> {
+        let (payment, outbox) = (payment.clone(), outbox.cloned());
         self.write(move |tx| {
             let mut payments = tx.open_table(PAYMENTS).map_err(backend)?;
             let key = payment.booking_id.to_string();
@@ -615,6 +675,9 @@ impl Store for EmbeddedStore {
             payments
                 .insert(key.as_str(), encode(&payment)?.as_slice())
                 .map_err(backend)?;
+            if let Some(entry) = &outbox {
+                Self::write_outbox(tx, entry)?;
+            }
             Ok(())
         })
         .await
@@ -731,22 +794,7 @@ impl Store for EmbeddedStore {
     }
 
     async fn void_reward(&self, booking: BookingId) -> StoreResult<bool> {
-        self.write(move |tx| {
-            let mut rewards = tx.open_table(REWARDS).map_err(backend)?;
-            let key = booking.to_string();
-            let Some(mut reward) = get::<RewardRecord>(&rewards, &key)? else {
-                return Ok(false);
-            };
-            if reward.revealed || reward.voided {
-                return Ok(false);
-            }
-            reward.voided = true;
-            rewards
-                .insert(key.as_str(), encode(&reward)?.as_slice())
-                .map_err(backend)?;
-            Ok(true)
-        })
-        .await
+        self.write(move |tx| Self::void_reward_in(tx, booking)).await
     }
 
     async fn record_loyalty(
@@ -943,6 +991,12 @@ impl Store for EmbeddedStore {
         let entry = entry.clone();
         self.write(move |tx| {
             let key = format!("{:020}|{}", entry.at.timestamp_millis().max(0), entry.id);
+            let id = entry.id.to_string();
+            let mut ids = tx.open_table(AUDIT_IDS).map_err(backend)?;
+            if ids.get(id.as_str()).map_err(backend)?.is_some() {
+                return Err(StoreError::Duplicate("audit entry"));
+            }
+            ids.insert(id.as_str(), key.as_bytes()).map_err(backend)?;
             tx.open_table(AUDIT)
                 .map_err(backend)?
                 .insert(key.as_str(), encode(&entry)?.as_slice())

@@ -93,6 +93,15 @@ pub trait Store: Send + Sync + 'static {
         booking: &BookingRecord,
         outbox: &OutboxEntry,
     ) -> StoreResult<()>;
+    /// Claims an exchange: moves `old` from confirmed to exchanging, recording `new` as its
+    /// replacement, and inserts `new` (pending) with its outbox entry, in one transaction;
+    /// `None` (nothing written) if `old` was not confirmed.
+    async fn begin_exchange(
+        &self,
+        old: BookingId,
+        new: &BookingRecord,
+        outbox: &OutboxEntry,
+    ) -> StoreResult<Option<BookingRecord>>;
     async fn booking(&self, id: BookingId) -> StoreResult<Option<BookingRecord>>;
     async fn booking_by_code(&self, code: &str) -> StoreResult<Option<BookingRecord>>;
     async fn booking_by_idempotency_key(
@@ -123,17 +132,26 @@ pub trait Store: Send + Sync + 'static {
     async fn tickets_of_booking(&self, id: BookingId) -> StoreResult<Vec<TicketRecord>>;
     /// Live tickets of a show: the sold seats, for rebuilding the ledger.
     async fn live_tickets_of_show(&self, show: ShowId) -> StoreResult<Vec<TicketRecord>>;
-    /// Marks a confirmed booking refunded and its tickets refunded (seats free to sell again),
-    /// atomically; `None` if it was not confirmed.
+    /// Moves a booking from `from` to `to` (a refund's or an exchange's claim or end), marks
+    /// its tickets refunded (the seats are free to sell again as far as the store is
+    /// concerned) and voids its unrevealed scratch card, all in one transaction; `None` if
+    /// the booking was not in `from` (someone else moved it first).
     async fn refund_booking(
         &self,
         id: BookingId,
+        from: BookingStatus,
+        to: BookingStatus,
         outbox: Option<&OutboxEntry>,
     ) -> StoreResult<Option<BookingRecord>>;
 
     // payments
-    /// Records a payment outcome; a second one for the same booking is a `Duplicate`.
-    async fn insert_payment(&self, payment: &PaymentRecord) -> StoreResult<()>;
+    /// Records a payment outcome, with the event announcing it (the outbox) in the same
+    /// transaction; a second one for the same booking is a `Duplicate` (writing nothing).
+    async fn insert_payment(
+        &self,
+        payment: &PaymentRecord,
+        outbox: Option<&OutboxEntry>,
+    ) -> StoreResult<()>;
     async fn payment(&self, booking: BookingId) -> StoreResult<Option<PaymentRecord>>;
 
     // outbox and consumer idempotency

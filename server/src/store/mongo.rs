@@ -271,6 +271,48 @@ impl MongoStore {
         found.map(|d| d.map(|d| d.record)).map_err(backend)
     }
 
+    /// Inserts a new booking inside `session` (its code, and its idempotency key if any,
+    /// unique).
+    async fn insert_booking_in(
+        &self,
+        session: &mut ClientSession,
+        booking: BookingRecord,
+    ) -> StoreResult<()> {
+        let store = self;
+        let id = booking.booking.id.to_string();
+        if let (Some(user), Some(key)) =
+            (booking.booking.user_id, &booking.idempotency_key)
+        {
+            store
+                .coll::<Document>("booking_idempotency")
+                .insert_one(doc! { "_id": format!("{user}\n{key}"), "booking_id": &id })
+                .session(&mut *session)
+                .await
+                .map_err(backend)?;
+        }
+        store
+            .coll::<Document>("booking_codes")
+            .insert_one(doc! { "_id": &booking.booking.code, "booking_id": &id })
+            .session(&mut *session)
+            .await
+            .map_err(backend)?;
+        let doc = BookingDoc {
+            id,
+            created_ms: booking.booking.created_at.timestamp_millis(),
+            day: booking.booking.created_at.format("%Y-%m-%d").to_string(),
+            seat_count: booking.booking.seats.len() as i64,
+            amount_minor: booking.booking.amount.amount_minor,
+            record: booking,
+        };
+        store
+            .coll::<BookingDoc>("bookings")
+            .insert_one(doc)
+            .session(&mut *session)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
     async fn insert_outbox_in(
         &self,
         session: &mut ClientSession,
@@ -461,37 +503,7 @@ impl Store for MongoStore {
             .in_transaction(|store, session| {
                 let (booking, outbox) = (booking.clone(), outbox.clone());
                 Box::pin(async move {
-                    let id = booking.booking.id.to_string();
-                    if let (Some(user), Some(key)) =
-                        (booking.booking.user_id, &booking.idempotency_key)
-                    {
-                        store
-                            .coll::<Document>("booking_idempotency")
-                            .insert_one(doc! { "_id": format!("{user}\n{key}"), "booking_id": &id })
-                            .session(&mut *session)
-                            .await
-                            .map_err(backend)?;
-                    }
-                    store
-                        .coll::<Document>("booking_codes")
-                        .insert_one(doc! { "_id": &booking.booking.code, "booking_id": &id })
-                        .session(&mut *session)
-                        .await
-                        .map_err(backend)?;
-                    let doc = BookingDoc {
-                        id,
-                        created_ms: booking.booking.created_at.timestamp_millis(),
-                        day: booking.booking.created_at.format("%Y-%m-%d").to_string(),
-                        seat_count: booking.booking.seats.len() as i64,
-                        amount_minor: booking.booking.amount.amount_minor,
-                        record: booking,
-                    };
-                    store
-                        .coll::<BookingDoc>("bookings")
-                        .insert_one(doc)
-                        .session(&mut *session)
-                        .await
-                        .map_err(backend)?;
+                    store.insert_booking_in(&mut *session, booking).await?;
                     store.insert_outbox_in(session, &outbox).await
                 })
             })
@@ -502,6 +514,43 @@ impl Store for MongoStore {
             )),
             other => other,
         }
+    }
+
+    async fn begin_exchange(
+        &self,
+        old: BookingId,
+        new: &BookingRecord,
+        outbox: &OutboxEntry,
+    ) -> StoreResult<Option<BookingRecord>> {
+        let (new, outbox) = (new.clone(), outbox.clone());
+        self.in_transaction(|store, session| {
+            let (new, outbox) = (new.clone(), outbox.clone());
+            Box::pin(async move {
+                let filter = doc! {
+                    "_id": old.to_string(),
+                    "status": status_str(BookingStatus::Confirmed),
+                };
+                let update = doc! { "$set": {
+                    "status": status_str(BookingStatus::Exchanging),
+                    "updated_at": to_bson(&Utc::now())?,
+                    "exchange_to": uuid_bson(new.booking.id.as_uuid()),
+                } };
+                let claimed = store
+                    .coll::<BookingDoc>("bookings")
+                    .find_one_and_update(filter, update)
+                    .return_document(ReturnDocument::After)
+                    .session(&mut *session)
+                    .await
+                    .map_err(backend)?;
+                let Some(claimed) = claimed else {
+                    return Ok(None);
+                };
+                store.insert_booking_in(&mut *session, new).await?;
+                store.insert_outbox_in(session, &outbox).await?;
+                Ok(Some(claimed.record))
+            })
+        })
+        .await
     }
 
     async fn booking(&self, id: BookingId) -> StoreResult<Option<BookingRecord>> {
@@ -698,6 +747,8 @@ impl Store for MongoStore {
     async fn refund_booking(
         &self,
         id: BookingId,
+        from: BookingStatus,
+        to: BookingStatus,
         outbox: Option<&OutboxEntry>,
     ) -> StoreResult<Option<BookingRecord>> {
         let outbox = outbox.cloned();
@@ -705,16 +756,20 @@ impl Store for MongoStore {
             let outbox = outbox.clone();
             Box::pin(async move {
                 let refunded = store
-                    .transition_in(
-                        Some(&mut *session),
-                        id,
-                        &[BookingStatus::Confirmed],
-                        BookingStatus::Refunded,
-                    )
+                    .transition_in(Some(&mut *session), id, &[from], to)
                     .await?;
                 if refunded.is_none() {
                     return Ok(None);
                 }
+                store
+                    .coll::<Document>("rewards")
+                    .update_one(
+                        doc! { "_id": id.to_string(), "revealed": false, "voided": false },
+                        doc! { "$set": { "voided": true } },
+                    )
+                    .session(&mut *session)
+                    .await
+                    .map_err(backend)?;
                 let tickets: Vec<Doc<TicketRecord>> = store
                     .coll::<Doc<TicketRecord>>("tickets")
                     .find(doc! { "booking_id": uuid_bson(id.as_uuid()) })
@@ -755,13 +810,39 @@ impl Store for MongoStore {
         .await
     }
 
-    async fn insert_payment(&self, payment: &PaymentRecord) -> StoreResult<()> {
-        self.insert_unique(
-            "payments",
-            &Doc::new(payment.booking_id, payment.clone()),
-            "a payment for this booking",
-        )
-        .await
+    async fn insert_payment(
+        &self,
+        payment: &PaymentRecord,
+        outbox: Option<&OutboxEntry>,
+    ) -> StoreResult<()> {
+        let Some(outbox) = outbox.cloned() else {
+            return self
+                .insert_unique(
+                    "payments",
+                    &Doc::new(payment.booking_id, payment.clone()),
+                    "a payment for this booking",
+                )
+                .await;
+        };
+        let payment = payment.clone();
+        let result = self
+            .in_transaction(|store, session| {
+                let (payment, outbox) = (payment.clone(), outbox.clone());
+                Box::pin(async move {
+                    store
+                        .coll::<Doc<PaymentRecord>>("payments")
+                        .insert_one(Doc::new(payment.booking_id, payment))
+                        .session(&mut *session)
+                        .await
+                        .map_err(backend)?;
+                    store.insert_outbox_in(session, &outbox).await
+                })
+            })
+            .await;
+        match result {
+            Err(StoreError::Duplicate(_)) => Err(StoreError::Duplicate("a payment for this booking")),
+            other => other,
+        }
     }
 
     async fn payment(&self, booking: BookingId) -> StoreResult<Option<PaymentRecord>> {

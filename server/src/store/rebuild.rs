@@ -2,7 +2,9 @@
 //! does not know, e.g. after Redis lost its data). The store's live tickets are the truth: every
 //! sold seat of every upcoming show goes back into the ledger as sold.
 
-use eventory_shared::ShowId;
+use std::collections::{HashMap, HashSet};
+
+use eventory_shared::{BookingId, SeatId, ShowId};
 
 use super::Store;
 use crate::seats::{SeatChange, SeatLedger};
@@ -29,8 +31,15 @@ pub async fn rebuild_ledger(
     Ok(report)
 }
 
-/// Registers one show's layout in the ledger and restores its sold seats; `Ok(None)` if nothing
-/// had to be restored. Fails if the show or its venue does not exist.
+/// Registers one show's layout in the ledger together with its sold seats (one atomic step:
+/// the show accepts no hold before its sold seats are in), then makes sure no seat refunded
+/// meanwhile stays sold; `Ok(None)` if nothing had to be restored. Fails if the show or its
+/// venue does not exist.
+///
+/// The second read closes the race with a refund: a refund marks its tickets refunded in the
+/// store before it frees the seats in the ledger. A refund whose store write came before the
+/// second read is seen by it and undone here; one whose store write came after it frees the
+/// seats in the ledger itself, after our restore. Either way a refunded seat is not resurrected.
 pub async fn rebuild_show(
     store: &dyn Store,
     ledger: &dyn SeatLedger,
@@ -45,12 +54,34 @@ pub async fn rebuild_show(
         .await?
         .ok_or_else(|| anyhow::anyhow!("show {show_id} has no venue {}", show.venue_id))?;
     let seats = venue.layout.validate()?;
-    ledger.register_show(show_id, &seats).await?;
     let sold: Vec<_> = store
         .live_tickets_of_show(show_id)
         .await?
         .into_iter()
         .map(|t| (t.seat_id, t.booking_id))
         .collect();
-    Ok(ledger.restore_sold(show_id, &sold).await?)
+    let restored = ledger
+        .register_show_with_sold(show_id, &seats, &sold)
+        .await?;
+    if let Some(change) = &restored {
+        let live: HashSet<_> = store
+            .live_tickets_of_show(show_id)
+            .await?
+            .into_iter()
+            .map(|t| (t.seat_id, t.booking_id))
+            .collect();
+        let restored_seats: HashSet<_> = change.seats.iter().collect();
+        let mut gone: HashMap<BookingId, Vec<SeatId>> = HashMap::new();
+        for (seat, booking) in sold
+            .iter()
+            .filter(|pair| restored_seats.contains(&pair.0) && !live.contains(*pair))
+        {
+            gone.entry(*booking).or_default().push(seat.clone());
+        }
+        for (booking, seats) in gone {
+            tracing::info!(%show_id, %booking, ?seats, "refunded during the rebuild: freed again");
+            ledger.refund(show_id, booking, &seats).await?;
+        }
+    }
+    Ok(restored)
 }

@@ -43,6 +43,13 @@ pub struct BookingRecord {
     /// Cash at the counter: what the customer handed over.
     pub cash_tendered: Option<Money>,
     pub coupon: Option<String>,
+    /// An exchange's new booking: the booking it replaces (whose payment it carries). Such a
+    /// booking is never charged.
+    #[serde(default)]
+    pub exchange_of: Option<BookingId>,
+    /// While (and after) this booking is exchanged: the booking that replaces it.
+    #[serde(default)]
+    pub exchange_to: Option<BookingId>,
 }
 
 /// Whether a ticket still entitles its holder to the seat.

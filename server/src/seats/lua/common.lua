@@ -4,7 +4,8 @@
 --   KEYS[1] layout   SET     seat ids of the show's venue
 --   KEYS[2] seats    HASH    seat -> occupant: "h:<hold>" held, "p:<hold>" processing,
 --                            "s:<booking>" sold; a seat absent here is available
---   KEYS[3] holds    HASH    hold id -> JSON {state, exp, owner, seats, idem}
+--   KEYS[3] holds    HASH    hold id -> JSON {state, exp, owner, seats, idem, booking}
+--                            (booking: the one booking a processing hold was claimed for)
 --   KEYS[4] expiry   ZSET    hold id scored by expiry (ms), holds in state "held" only
 --   KEYS[5] version  STRING  the show's version counter
 --   KEYS[6] idem     HASH    owner .. "\n" .. idempotency key -> hold id
@@ -59,5 +60,6 @@ local function drop_hold(id, h)
 end
 
 local function hold_reply(r, id, h)
-  return reply({r = r, hold = id, state = h.state, exp = int(h.exp), owner = h.owner, seats = h.seats})
+  return reply({r = r, hold = id, state = h.state, exp = int(h.exp), owner = h.owner, seats = h.seats,
+                booking = h.booking})
 end

@@ -3,6 +3,7 @@
 -- ARGV[1] hold id   ARGV[2] booking id   ARGV[3..] the booking's seats
 -- Answers {r="ok", v, seats} | {r="same"} (already sold to this booking)
 --       | {r="not_found"} | {r="expired"} | {r="mismatch"} (seats differ from the hold's)
+--       | {r="claimed"} (the hold is processing for another booking)
 local id, booking = ARGV[1], ARGV[2]
 local seats = {}
 for i = 3, #ARGV do
@@ -21,6 +22,9 @@ end
 local now = now_ms()
 if h.state == 'held' and h.exp <= now then
   return reply({r = 'expired'})
+end
+if h.state == 'processing' and h.booking and h.booking ~= booking then
+  return reply({r = 'claimed'})
 end
 local wanted = {}
 for _, s in ipairs(seats) do wanted[s] = true end

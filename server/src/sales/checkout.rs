@@ -123,6 +123,7 @@ impl CheckoutDesk {
             .filter(|h| h.owner == caller.owner())
             .ok_or(CheckoutError::NoSuchHold)?;
         if hold.state == HoldState::Processing {
+            // Checked out already; the claim below is what decides a race, this is a shortcut.
             return Err(CheckoutError::AlreadyCheckedOut);
         }
         if hold.expires_at <= Utc::now() {
@@ -196,6 +197,8 @@ impl CheckoutDesk {
                 None
             },
             coupon: None,
+            exchange_of: None,
+            exchange_to: None,
         };
         let event = EventEnvelope::new(
             Uuid::new_v4(),
@@ -235,15 +238,13 @@ impl CheckoutDesk {
         }
         self.outbox_written.notify_one();
 
-        match self.ledger.mark_processing(hold_id).await {
-            Ok(change) => {
-                if let Some(change) = change {
-                    self.feed.publish(change).await;
-                }
-            }
+        // The claim: the hold becomes this booking's, atomically. Of two checkouts of one
+        // hold (a double click, two cashiers) exactly one gets here first; the other's
+        // booking is cancelled before anything could charge it (the payment worker claims
+        // the hold too, and a claimed hold refuses every other booking).
+        match self.claim(hold_id, booking_id).await {
+            Ok(()) => {}
             Err(e) => {
-                // The hold went away between the checks and now: the booking must not be
-                // charged. Cancelling it is conditional, so a worker that already took it wins.
                 self.store
                     .transition_booking(
                         booking_id,
@@ -256,6 +257,7 @@ impl CheckoutDesk {
                     LedgerError::HoldExpired(_) | LedgerError::HoldNotFound(_) => {
                         CheckoutError::HoldExpired
                     }
+                    LedgerError::WrongHoldState(_) => CheckoutError::AlreadyCheckedOut,
                     other => CheckoutError::Ledger(other),
                 });
             }
@@ -267,6 +269,31 @@ impl CheckoutDesk {
             booking: record,
             change_due,
         })
+    }
+
+    /// Claims the hold for the booking. An ambiguous ledger error (a timeout: Redis may still
+    /// have run the script) is resolved by reading the hold back, not by assuming failure; if
+    /// even that cannot be read, the booking stays pending and the payment worker, which
+    /// claims the hold itself before charging, decides.
+    async fn claim(&self, hold_id: HoldId, booking_id: BookingId) -> Result<(), LedgerError> {
+        match self.ledger.mark_processing(hold_id, booking_id).await {
+            Ok(change) => {
+                if let Some(change) = change {
+                    self.feed.publish(change).await;
+                }
+                Ok(())
+            }
+            Err(LedgerError::Backend(e)) => match self.ledger.get_hold(hold_id).await {
+                Ok(Some(hold)) if hold.booking == Some(booking_id) => Ok(()),
+                Ok(Some(hold)) if hold.booking.is_some() => Err(LedgerError::WrongHoldState(hold_id)),
+                Ok(_) => Err(LedgerError::Backend(e)),
+                Err(again) => {
+                    tracing::warn!(%hold_id, %booking_id, "claim unknown ({e:#}; read back: {again}); the payment worker decides");
+                    Ok(())
+                }
+            },
+            Err(e) => Err(e),
+        }
     }
 
     /// The price of a hold: each seat at its category's price for the show.
