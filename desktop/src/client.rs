@@ -40,6 +40,14 @@ pub enum ClientError {
 }
 
 /// The wire text of a snake_case enum ("confirmed").
+/// The `Idempotency-Key` of a user action, derived from what it acts on: a hold is checked out
+/// once, a booking refunded once, exchanged onto one hold once. A double click, the retry after
+/// a token refresh or a timeout, or the same action after the app restarted all send the same
+/// key, so the server answers the first result and never charges or refunds twice.
+pub fn action_key(action: &str, subjects: &[&str]) -> String {
+    format!("eventory-{action}:{}", subjects.join(":"))
+}
+
 fn enum_text<T: Serialize>(value: &T) -> String {
     serde_json::to_value(value)
         .ok()
@@ -220,12 +228,28 @@ impl ApiClient {
         path: &str,
         body: Option<&B>,
     ) -> Result<T, ClientError> {
+        self.authed_once(method, path, body, None).await
+    }
+
+    /// An authenticated call that changes something once: it carries an `Idempotency-Key`
+    /// (the same on the retry after a refresh, and on every retry of the same user action),
+    /// so a repeat is answered with the first result instead of acting twice.
+    async fn authed_once<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+        key: Option<&str>,
+    ) -> Result<T, ClientError> {
         let token = self.access_token().await?;
-        match self.send(method.clone(), path, Some(&token), body).await {
+        match self
+            .send_keyed(method.clone(), path, Some(&token), body, key)
+            .await
+        {
             Err(ClientError::Api { status, .. }) if status == StatusCode::UNAUTHORIZED => {
                 self.refresh().await?;
                 let token = self.access_token().await?;
-                self.send(method, path, Some(&token), body).await
+                self.send_keyed(method, path, Some(&token), body, key).await
             }
             other => other,
         }
@@ -237,10 +261,14 @@ impl ApiClient {
         path: &str,
         token: Option<&str>,
         body: Option<&B>,
+        key: Option<&str>,
     ) -> Result<reqwest::Response, ClientError> {
         let mut request = self.http.request(method, self.url(path)?);
         if let Some(token) = token {
             request = request.bearer_auth(token);
+        }
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
         }
         if let Some(body) = body {
             request = request.json(body);
@@ -268,8 +296,19 @@ impl ApiClient {
         token: Option<&str>,
         body: Option<&B>,
     ) -> Result<T, ClientError> {
+        self.send_keyed(method, path, token, body, None).await
+    }
+
+    async fn send_keyed<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&B>,
+        key: Option<&str>,
+    ) -> Result<T, ClientError> {
         Ok(self
-            .request(method, path, token, body)
+            .request(method, path, token, body, key)
             .await?
             .json()
             .await?)
@@ -282,7 +321,9 @@ impl ApiClient {
         token: Option<&str>,
         body: Option<&B>,
     ) -> Result<(), ClientError> {
-        self.request(method, path, token, body).await.map(|_| ())
+        self.request(method, path, token, body, None)
+            .await
+            .map(|_| ())
     }
 
     // ---- the calls the screens make ----
@@ -335,10 +376,11 @@ impl ApiClient {
             coupon: None,
             cash_tendered,
         };
-        self.authed(
+        self.authed_once(
             Method::POST,
             &format!("/api/holds/{hold}/checkout"),
             Some(&body),
+            Some(&action_key("checkout", &[&hold.to_string()])),
         )
         .await
     }
@@ -377,22 +419,27 @@ impl ApiClient {
     }
 
     pub async fn refund(&self, booking: BookingId, reason: &str) -> Result<Booking, ClientError> {
-        self.authed(
+        self.authed_once(
             Method::POST,
             &format!("/api/bookings/{booking}/refund"),
             Some(&RefundRequest {
                 seats: Vec::new(),
                 reason: reason.to_owned(),
             }),
+            Some(&action_key("refund", &[&booking.to_string()])),
         )
         .await
     }
 
     pub async fn exchange(&self, booking: BookingId, hold: HoldId) -> Result<Booking, ClientError> {
-        self.authed(
+        self.authed_once(
             Method::POST,
             &format!("/api/bookings/{booking}/exchange"),
             Some(&ExchangeRequest { hold_id: hold }),
+            Some(&action_key(
+                "exchange",
+                &[&booking.to_string(), &hold.to_string()],
+            )),
         )
         .await
     }

@@ -155,14 +155,15 @@ async fn a_cashier_sells_from_the_live_map_and_the_feed_survives_a_server_restar
     assert!(
         matches!(taken, ClientError::Api { ref body, .. } if body.code == ErrorCode::SeatsTaken && body.seats.len() == 1)
     );
-    let sale = client
-        .checkout(
-            hold.hold_id,
-            PaymentMethod::Cash,
-            Some(Money::new(5000, Currency::EUR)),
-        )
-        .await
-        .unwrap();
+    // A double click on "Pay": both requests carry the same Idempotency-Key and get the one
+    // booking; nothing is sold or charged twice.
+    let cash = Some(Money::new(5000, Currency::EUR));
+    let (sale, twice) = tokio::join!(
+        client.checkout(hold.hold_id, PaymentMethod::Cash, cash),
+        client.checkout(hold.hold_id, PaymentMethod::Cash, cash),
+    );
+    let (sale, twice) = (sale.unwrap(), twice.unwrap());
+    assert_eq!(sale.booking.id, twice.booking.id, "one booking for a double click");
     assert_eq!(sale.change_due, Some(Money::new(3000, Currency::EUR)));
     follow(&mut events, &mut map, &feed, |m| {
         m.state(&"A2".parse().unwrap()) == SeatState::Sold

@@ -140,11 +140,18 @@ impl AppState {
             feed: feed.clone(),
             outbox_written: outbox_written.clone(),
         };
-        let journal_path = config
-            .payment_journal
-            .clone()
-            .unwrap_or_else(|| config.data_dir.join("payments.jsonl"));
-        let journal = Arc::new(PaymentJournal::open(&journal_path)?);
+        // The simulated gateways' decisions: in the data folder on a single box; with MongoDB
+        // (several instances, no shared folder) only where configured.
+        let journal_path = config.payment_journal.clone().or_else(|| {
+            config
+                .mongodb_uri
+                .is_none()
+                .then(|| config.data_dir.join("payments.jsonl"))
+        });
+        let journal = Arc::new(match journal_path {
+            Some(path) => PaymentJournal::open(&path)?,
+            None => PaymentJournal::in_memory(),
+        });
         let gateways = Arc::new(Gateways {
             card: Box::new(
                 SimulatedCardTerminal::new(

@@ -61,7 +61,8 @@ pub struct Config {
     /// On SIGTERM: how long in-flight work may take to finish before the process exits.
     pub shutdown_grace: Duration,
     /// Simulated gateways: a JSON-lines file recording every charge and refund decision
-    /// (and the answers they replay after a restart); unset: `<data_dir>/payments.jsonl`.
+    /// (and the answers they replay after a restart); unset: `<data_dir>/payments.jsonl` with
+    /// the embedded store, in memory with MongoDB.
     pub payment_journal: Option<PathBuf>,
 }
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::{grid_seats, seats};
 use eventory_server::seats::{
-    spawn_sweeper, HoldOutcome, HoldRequest, HoldState, LedgerError, MemoryLedger, SeatChange,
+    spawn_sweeper, Claim, HoldOutcome, HoldRequest, HoldState, LedgerError, MemoryLedger, SeatChange,
     SeatLedger,
 };
 use eventory_shared::{BookingId, HoldId, SeatId, SeatState, ShowId};
@@ -60,6 +60,7 @@ contract!(
     a_claimed_hold_sells_only_to_its_booking,
     a_restored_sale_is_never_overwritten_by_processing,
     a_show_registered_with_its_sales_never_hands_out_a_sold_seat,
+    claims_of_payments_in_flight_come_back_where_their_seats_are_free,
     exactly_one_of_500_concurrent_holds_on_one_seat_wins,
     randomised_contention_never_oversells_and_versions_have_no_gaps,
     sweeper_reports_expiry_within_one_second,
@@ -577,6 +578,52 @@ async fn a_show_registered_with_its_sales_never_hands_out_a_sold_seat(ledger: Le
             "a sold seat was held"
         );
     }
+}
+
+/// The ledger lost two in-flight payments' holds; one of their seats was taken meanwhile.
+/// The free one comes back claimed (and sells to its booking only); the other does not.
+async fn claims_of_payments_in_flight_come_back_where_their_seats_are_free(ledger: Ledger) {
+    let show = show_with(&ledger, &["A1", "A2", "A3"]).await;
+    let (_, _) = must_hold(&ledger, request(show, &["A3"], "someone", LONG)).await;
+    let (paying, blocked) = (booking(), booking());
+    let claims = [
+        Claim {
+            hold_id: HoldId::from_uuid(Uuid::new_v4()),
+            booking: paying,
+            owner: "x".into(),
+            seats: seats(&["A1", "A2"]),
+        },
+        Claim {
+            hold_id: HoldId::from_uuid(Uuid::new_v4()),
+            booking: blocked,
+            owner: "y".into(),
+            seats: seats(&["A3"]),
+        },
+    ];
+    let change = ledger
+        .restore_claims(show, &claims)
+        .await
+        .unwrap()
+        .expect("change");
+    assert_eq!(change.state, SeatState::Processing);
+    assert_eq!(change.seats, seats(&["A1", "A2"]));
+    let back = ledger.get_hold(claims[0].hold_id).await.unwrap().unwrap();
+    assert_eq!((back.state, back.booking), (HoldState::Processing, Some(paying)));
+    assert_eq!(ledger.get_hold(claims[1].hold_id).await.unwrap(), None);
+    assert_eq!(
+        ledger.restore_claims(show, &claims).await.unwrap(),
+        None,
+        "restoring again changes nothing"
+    );
+    assert!(matches!(
+        ledger.confirm(show, claims[0].hold_id, booking(), &claims[0].seats).await,
+        Err(LedgerError::WrongHoldState(_))
+    ));
+    ledger
+        .confirm(show, claims[0].hold_id, paying, &claims[0].seats)
+        .await
+        .unwrap()
+        .expect("sold to its booking");
 }
 
 /// The seed's test: 500 buyers click the same seat at once; exactly one gets it.

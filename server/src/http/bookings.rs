@@ -182,9 +182,13 @@ pub(crate) async fn mine(
     }))
 }
 
-/// Staff: refunds a confirmed booking; its seats are for sale again at once.
+/// Staff: refunds a confirmed booking; its seats are for sale again at once. Idempotent: asking
+/// again for a booking being or already refunded answers that refund (money moves once), so a
+/// retry with the same `Idempotency-Key` is safe.
 #[utoipa::path(post, path = "/api/bookings/{booking}/refund", tag = "bookings",
-    params(("booking" = String, Path)), request_body = RefundRequest,
+    params(("booking" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "accepted; a repeat of a refund answers the refund made")),
+    request_body = RefundRequest,
     responses((status = 200, body = Booking), (status = 409, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn refund(
@@ -205,9 +209,12 @@ pub(crate) async fn refund(
 }
 
 /// Staff: moves a confirmed booking onto seats the caller holds (same total price); the old
-/// seats go back on sale. Answers the new booking.
+/// seats go back on sale. Answers the new booking; the same exchange asked again (same hold)
+/// answers the same new booking, any other exchange or refund of it is 409.
 #[utoipa::path(post, path = "/api/bookings/{booking}/exchange", tag = "bookings",
-    params(("booking" = String, Path)), request_body = ExchangeRequest,
+    params(("booking" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "accepted; a repeat of the same exchange answers its result")),
+    request_body = ExchangeRequest,
     responses((status = 200, body = Booking), (status = 409, body = ApiErrorBody), (status = 410, body = ApiErrorBody),
         (status = 422, body = ApiErrorBody, description = "the new seats cost something else")),
     security(("bearer" = [])))]

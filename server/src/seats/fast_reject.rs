@@ -188,6 +188,18 @@ impl<L: SeatLedger> SeatLedger for FastRejectLedger<L> {
         Ok(changes)
     }
 
+    async fn restore_claims(
+        &self,
+        show_id: ShowId,
+        claims: &[super::Claim],
+    ) -> LedgerResult<Option<SeatChange>> {
+        let change = self.inner.restore_claims(show_id, claims).await?;
+        if let Some(change) = &change {
+            self.observe(change);
+        }
+        Ok(change)
+    }
+
     async fn restore_sold(
         &self,
         show_id: ShowId,

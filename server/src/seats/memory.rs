@@ -528,6 +528,54 @@ impl SeatLedger for MemoryLedger {
         Ok(changes)
     }
 
+    async fn restore_claims(
+        &self,
+        show_id: ShowId,
+        claims: &[super::Claim],
+    ) -> LedgerResult<Option<SeatChange>> {
+        let cell = self.show(show_id)?;
+        let mut show = cell.lock().expect("show lock");
+        let mut changed = Vec::new();
+        let mut restored = Vec::new();
+        for claim in claims {
+            if show.holds.contains_key(&claim.hold_id)
+                || claim.seats.iter().any(|s| show.occupants.contains_key(s))
+            {
+                continue;
+            }
+            for seat in &claim.seats {
+                show.occupants
+                    .insert(seat.clone(), Occupant::Processing(claim.hold_id));
+            }
+            changed.extend(claim.seats.iter().cloned());
+            show.holds.insert(
+                claim.hold_id,
+                HoldRecord {
+                    state: HoldState::Processing,
+                    expires_ms: now_ms(),
+                    owner: claim.owner.clone(),
+                    seats: claim.seats.clone(),
+                    idempotency_key: None,
+                    booking: Some(claim.booking),
+                },
+            );
+            restored.push(claim.hold_id);
+        }
+        let change = (!changed.is_empty()).then(|| SeatChange {
+            show_id,
+            version: show.next_version(),
+            state: SeatState::Processing,
+            seats: changed,
+            hold_id: None,
+        });
+        drop(show);
+        let mut locator = self.locator.lock().expect("locator lock");
+        for hold in restored {
+            locator.insert(hold, show_id);
+        }
+        Ok(change)
+    }
+
     async fn restore_sold(
         &self,
         show_id: ShowId,

@@ -84,6 +84,16 @@ pub struct Hold {
     pub booking: Option<BookingId>,
 }
 
+/// A hold a booking's payment is using, as the store knows it: put back by
+/// [`SeatLedger::restore_claims`] after the ledger lost it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claim {
+    pub hold_id: HoldId,
+    pub booking: BookingId,
+    pub owner: String,
+    pub seats: Vec<SeatId>,
+}
+
 /// What `hold` asks for.
 #[derive(Clone, Debug)]
 pub struct HoldRequest {
@@ -216,6 +226,15 @@ pub trait SeatLedger: Send + Sync + 'static {
 
     /// Releases every hold whose time is up; returns one change per released hold.
     async fn sweep_expired(&self) -> LedgerResult<Vec<SeatChange>>;
+
+    /// Rebuild after a loss of ledger state: puts back the holds of bookings whose payment
+    /// is in flight as processing holds claimed for their booking, each only where all its
+    /// seats are free (a claim that cannot be restored ends refunded, never sold twice).
+    async fn restore_claims(
+        &self,
+        show_id: ShowId,
+        claims: &[Claim],
+    ) -> LedgerResult<Option<SeatChange>>;
 
     /// Rebuild after a loss of ledger state: marks these seats sold to these bookings (the
     /// store's live tickets), whatever the ledger says now.

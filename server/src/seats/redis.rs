@@ -46,6 +46,7 @@ struct Scripts {
     sweep: Script,
     register: Script,
     restore: Script,
+    claims: Script,
 }
 
 impl Scripts {
@@ -61,6 +62,7 @@ impl Scripts {
             sweep: ledger_script!("lua/sweep.lua"),
             register: ledger_script!("lua/register.lua"),
             restore: ledger_script!("lua/restore.lua"),
+            claims: ledger_script!("lua/claims.lua"),
         }
     }
 }
@@ -103,6 +105,8 @@ struct Reply {
     released: serde_json::Value,
     #[serde(default)]
     more: bool,
+    #[serde(default)]
+    holds: serde_json::Value,
 }
 
 #[derive(Debug, Deserialize)]
@@ -615,6 +619,44 @@ impl SeatLedger for RedisLedger {
             changes.extend(result?);
         }
         Ok(changes)
+    }
+
+    async fn restore_claims(
+        &self,
+        show_id: ShowId,
+        claims: &[super::Claim],
+    ) -> LedgerResult<Option<SeatChange>> {
+        if claims.is_empty() {
+            return Ok(None);
+        }
+        let mut args = vec![claims.len().to_string()];
+        for claim in claims {
+            args.extend([
+                claim.hold_id.to_string(),
+                claim.booking.to_string(),
+                claim.owner.clone(),
+                claim.seats.len().to_string(),
+            ]);
+            args.extend(claim.seats.iter().map(ToString::to_string));
+        }
+        let mut reply = self.run(&self.scripts.claims, show_id, &args).await?;
+        if reply.r != "ok" {
+            return reply.unexpected("restore_claims");
+        }
+        let restored: Vec<String> = lua_list(reply.holds.take())?;
+        for hold in restored {
+            self.set_locator(parse_hold(&hold)?, show_id, Duration::ZERO)
+                .await?;
+        }
+        if reply.v.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(Self::change(
+            show_id,
+            &mut reply,
+            SeatState::Processing,
+            None,
+        )?))
     }
 
     async fn restore_sold(

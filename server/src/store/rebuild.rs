@@ -1,13 +1,14 @@
 //! Rebuilding the seat ledger from the store: at start-up and on demand (a show the ledger
 //! does not know, e.g. after Redis lost its data). The store's live tickets are the truth: every
-//! sold seat of every upcoming show goes back into the ledger as sold.
+//! sold seat of every upcoming show goes back into the ledger as sold (with the layout, in one
+//! step), and the holds of bookings whose payment is in flight come back claimed for them.
 
 use std::collections::{HashMap, HashSet};
 
-use eventory_shared::{BookingId, SeatId, ShowId};
+use eventory_shared::{BookingId, BookingStatus, SeatId, ShowId};
 
-use super::Store;
-use crate::seats::{SeatChange, SeatLedger};
+use super::{BookingFilter, Store};
+use crate::seats::{Claim, SeatChange, SeatLedger};
 
 /// What a rebuild did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -63,6 +64,34 @@ pub async fn rebuild_show(
     let restored = ledger
         .register_show_with_sold(show_id, &seats, &sold)
         .await?;
+    // Payments in flight keep their seats: their holds come back claimed for their bookings.
+    let mut claims = Vec::new();
+    for status in [BookingStatus::Pending, BookingStatus::Processing] {
+        let in_flight = store
+            .bookings(&BookingFilter {
+                show_id: Some(show_id),
+                status: Some(status),
+                limit: 100_000,
+                ..BookingFilter::default()
+            })
+            .await?;
+        claims.extend(
+            in_flight
+                .into_iter()
+                .filter(|r| r.exchange_of.is_none())
+                .filter_map(|r| {
+                    Some(Claim {
+                        hold_id: r.hold_id,
+                        booking: r.booking.id,
+                        owner: r.booking.user_id?.to_string(),
+                        seats: r.booking.seats,
+                    })
+                }),
+        );
+    }
+    if !claims.is_empty() {
+        ledger.restore_claims(show_id, &claims).await?;
+    }
     if let Some(change) = &restored {
         let live: HashSet<_> = store
             .live_tickets_of_show(show_id)
