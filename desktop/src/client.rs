@@ -500,6 +500,7 @@ impl ApiClient {
                 &Self::admin_bookings_path(query, true),
                 Some(&token),
                 None,
+                None,
             )
             .await?;
         Ok(response.text().await?)

@@ -163,7 +163,10 @@ async fn a_cashier_sells_from_the_live_map_and_the_feed_survives_a_server_restar
         client.checkout(hold.hold_id, PaymentMethod::Cash, cash),
     );
     let (sale, twice) = (sale.unwrap(), twice.unwrap());
-    assert_eq!(sale.booking.id, twice.booking.id, "one booking for a double click");
+    assert_eq!(
+        sale.booking.id, twice.booking.id,
+        "one booking for a double click"
+    );
     assert_eq!(sale.change_due, Some(Money::new(3000, Currency::EUR)));
     follow(&mut events, &mut map, &feed, |m| {
         m.state(&"A2".parse().unwrap()) == SeatState::Sold

@@ -199,7 +199,10 @@ pub const ENV_VARS: [(&str, &str); 25] = [
     ("run_workers", "EVENTORY_RUN_WORKERS"),
     ("prize_table", "EVENTORY_PRIZE_TABLE"),
     ("trusted_proxies", "EVENTORY_TRUSTED_PROXIES"),
-    ("reconcile_interval_secs", "EVENTORY_RECONCILE_INTERVAL_SECS"),
+    (
+        "reconcile_interval_secs",
+        "EVENTORY_RECONCILE_INTERVAL_SECS",
+    ),
     ("reconcile_grace_secs", "EVENTORY_RECONCILE_GRACE_SECS"),
     ("shutdown_grace_secs", "EVENTORY_SHUTDOWN_GRACE_SECS"),
     ("payment_journal", "EVENTORY_PAYMENT_JOURNAL"),

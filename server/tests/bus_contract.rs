@@ -113,9 +113,16 @@ async fn the_embedded_bus_prunes_what_every_group_committed() {
         }
     }
     let bus = MemoryBus::open(&path).unwrap();
-    let mut late = bus.subscribe(&self::group(), &[Topic::Payments]).await.unwrap();
+    let mut late = bus
+        .subscribe(&self::group(), &[Topic::Payments])
+        .await
+        .unwrap();
     let first = next(&mut late).await;
-    assert!(first.offset >= 256, "pruned up to the commit, got offset {}", first.offset);
+    assert!(
+        first.offset >= 256,
+        "pruned up to the commit, got offset {}",
+        first.offset
+    );
     let mut again = bus.subscribe(&group, &[Topic::Payments]).await.unwrap();
     assert!(
         tokio::time::timeout(Duration::from_millis(300), again.next())

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use common::{grid_seats, seats};
 use eventory_server::seats::{
-    spawn_sweeper, Claim, HoldOutcome, HoldRequest, HoldState, LedgerError, MemoryLedger, SeatChange,
-    SeatLedger,
+    spawn_sweeper, Claim, HoldOutcome, HoldRequest, HoldState, LedgerError, MemoryLedger,
+    SeatChange, SeatLedger,
 };
 use eventory_shared::{BookingId, HoldId, SeatId, SeatState, ShowId};
 use rand::{Rng, SeedableRng};
@@ -608,7 +608,10 @@ async fn claims_of_payments_in_flight_come_back_where_their_seats_are_free(ledge
     assert_eq!(change.state, SeatState::Processing);
     assert_eq!(change.seats, seats(&["A1", "A2"]));
     let back = ledger.get_hold(claims[0].hold_id).await.unwrap().unwrap();
-    assert_eq!((back.state, back.booking), (HoldState::Processing, Some(paying)));
+    assert_eq!(
+        (back.state, back.booking),
+        (HoldState::Processing, Some(paying))
+    );
     assert_eq!(ledger.get_hold(claims[1].hold_id).await.unwrap(), None);
     assert_eq!(
         ledger.restore_claims(show, &claims).await.unwrap(),
@@ -616,7 +619,9 @@ async fn claims_of_payments_in_flight_come_back_where_their_seats_are_free(ledge
         "restoring again changes nothing"
     );
     assert!(matches!(
-        ledger.confirm(show, claims[0].hold_id, booking(), &claims[0].seats).await,
+        ledger
+            .confirm(show, claims[0].hold_id, booking(), &claims[0].seats)
+            .await,
         Err(LedgerError::WrongHoldState(_))
     ));
     ledger

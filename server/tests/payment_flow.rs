@@ -595,7 +595,10 @@ async fn workers_killed_mid_batch_lose_nothing_and_do_nothing_twice() {
             server
                 .state
                 .store
-                .insert_payment(&server.state.store.payment(*id).await.unwrap().unwrap(), None)
+                .insert_payment(
+                    &server.state.store.payment(*id).await.unwrap().unwrap(),
+                    None
+                )
                 .await,
             Err(StoreError::Duplicate(_))
         ));

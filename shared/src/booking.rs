@@ -118,7 +118,10 @@ mod tests {
         assert!(Processing.may_become(Cancelled));
         assert!(Confirmed.may_become(Refunding) && Refunding.may_become(Refunded));
         assert!(Confirmed.may_become(Exchanging) && Exchanging.may_become(Exchanged));
-        assert!(Exchanging.may_become(Confirmed), "an exchange that fails is undone");
+        assert!(
+            Exchanging.may_become(Confirmed),
+            "an exchange that fails is undone"
+        );
         assert!(!Confirmed.may_become(Refunded), "a refund is claimed first");
         assert!(!Refunding.may_become(Confirmed) && !Exchanged.may_become(Confirmed));
         assert!(!Confirmed.may_become(Cancelled));

@@ -285,7 +285,9 @@ impl CheckoutDesk {
             }
             Err(LedgerError::Backend(e)) => match self.ledger.get_hold(hold_id).await {
                 Ok(Some(hold)) if hold.booking == Some(booking_id) => Ok(()),
-                Ok(Some(hold)) if hold.booking.is_some() => Err(LedgerError::WrongHoldState(hold_id)),
+                Ok(Some(hold)) if hold.booking.is_some() => {
+                    Err(LedgerError::WrongHoldState(hold_id))
+                }
                 Ok(_) => Err(LedgerError::Backend(e)),
                 Err(again) => {
                     tracing::warn!(%hold_id, %booking_id, "claim unknown ({e:#}; read back: {again}); the payment worker decides");

@@ -78,9 +78,9 @@ pub async fn exchange(
             None => None,
         };
         return match new {
-            Some(new) if new.hold_id == hold_id => {
-                Ok(finish_exchange(ctx, &old).await?.ok_or(ExchangeError::HoldExpired)?)
-            }
+            Some(new) if new.hold_id == hold_id => Ok(finish_exchange(ctx, &old)
+                .await?
+                .ok_or(ExchangeError::HoldExpired)?),
             _ => Err(ExchangeError::NotConfirmed),
         };
     }
@@ -268,7 +268,11 @@ async fn sell_new(
     new: &BookingRecord,
 ) -> anyhow::Result<Option<BookingRecord>> {
     let b = &new.booking;
-    let sold = match ctx.ledger.confirm(b.show_id, new.hold_id, b.id, &b.seats).await {
+    let sold = match ctx
+        .ledger
+        .confirm(b.show_id, new.hold_id, b.id, &b.seats)
+        .await
+    {
         Ok(change) => change,
         Err(
             LedgerError::HoldExpired(_)

@@ -176,34 +176,34 @@ impl EmbeddedStore {
 
     /// Inserts a new booking inside `tx` (its code, and its idempotency key if any, unique).
     fn insert_booking_in(tx: &WriteTransaction, booking: &BookingRecord) -> StoreResult<()> {
-            let id = booking.booking.id.to_string();
-            if let (Some(user), Some(key)) = (booking.booking.user_id, &booking.idempotency_key) {
-                let mut idem = tx.open_table(BOOKING_IDEMPOTENCY).map_err(backend)?;
-                let idem_key = format!("{user}\n{key}");
-                if idem.get(idem_key.as_str()).map_err(backend)?.is_some() {
-                    return Err(StoreError::Duplicate("a booking with this idempotency key"));
-                }
-                idem.insert(idem_key.as_str(), id.as_bytes())
-                    .map_err(backend)?;
+        let id = booking.booking.id.to_string();
+        if let (Some(user), Some(key)) = (booking.booking.user_id, &booking.idempotency_key) {
+            let mut idem = tx.open_table(BOOKING_IDEMPOTENCY).map_err(backend)?;
+            let idem_key = format!("{user}\n{key}");
+            if idem.get(idem_key.as_str()).map_err(backend)?.is_some() {
+                return Err(StoreError::Duplicate("a booking with this idempotency key"));
             }
-            let mut codes = tx.open_table(BOOKING_CODES).map_err(backend)?;
-            if codes
-                .get(booking.booking.code.as_str())
-                .map_err(backend)?
-                .is_some()
-            {
-                return Err(StoreError::Duplicate("a booking with this code"));
-            }
-            codes
-                .insert(booking.booking.code.as_str(), id.as_bytes())
+            idem.insert(idem_key.as_str(), id.as_bytes())
                 .map_err(backend)?;
-            let mut bookings = tx.open_table(BOOKINGS).map_err(backend)?;
-            if bookings.get(id.as_str()).map_err(backend)?.is_some() {
-                return Err(StoreError::Duplicate("booking"));
-            }
-            bookings
-                .insert(id.as_str(), encode(&booking)?.as_slice())
-                .map_err(backend)?;
+        }
+        let mut codes = tx.open_table(BOOKING_CODES).map_err(backend)?;
+        if codes
+            .get(booking.booking.code.as_str())
+            .map_err(backend)?
+            .is_some()
+        {
+            return Err(StoreError::Duplicate("a booking with this code"));
+        }
+        codes
+            .insert(booking.booking.code.as_str(), id.as_bytes())
+            .map_err(backend)?;
+        let mut bookings = tx.open_table(BOOKINGS).map_err(backend)?;
+        if bookings.get(id.as_str()).map_err(backend)?.is_some() {
+            return Err(StoreError::Duplicate("booking"));
+        }
+        bookings
+            .insert(id.as_str(), encode(&booking)?.as_slice())
+            .map_err(backend)?;
         Ok(())
     }
 
@@ -794,7 +794,8 @@ impl Store for EmbeddedStore {
     }
 
     async fn void_reward(&self, booking: BookingId) -> StoreResult<bool> {
-        self.write(move |tx| Self::void_reward_in(tx, booking)).await
+        self.write(move |tx| Self::void_reward_in(tx, booking))
+            .await
     }
 
     async fn record_loyalty(

@@ -280,9 +280,7 @@ impl MongoStore {
     ) -> StoreResult<()> {
         let store = self;
         let id = booking.booking.id.to_string();
-        if let (Some(user), Some(key)) =
-            (booking.booking.user_id, &booking.idempotency_key)
-        {
+        if let (Some(user), Some(key)) = (booking.booking.user_id, &booking.idempotency_key) {
             store
                 .coll::<Document>("booking_idempotency")
                 .insert_one(doc! { "_id": format!("{user}\n{key}"), "booking_id": &id })
@@ -840,7 +838,9 @@ impl Store for MongoStore {
             })
             .await;
         match result {
-            Err(StoreError::Duplicate(_)) => Err(StoreError::Duplicate("a payment for this booking")),
+            Err(StoreError::Duplicate(_)) => {
+                Err(StoreError::Duplicate("a payment for this booking"))
+            }
             other => other,
         }
     }
