@@ -153,12 +153,12 @@ impl MemoryBus {
     async fn write(
         &self,
         durability: Durability,
-        f: impl FnOnce(&redb::WriteTransaction) -> Result<(), redb::Error> + Send + 'static,
+        f: impl FnOnce(&redb::WriteTransaction) -> anyhow::Result<()> + Send + 'static,
     ) -> BusResult<()> {
         let Some(db) = self.db.clone() else {
             return Ok(());
         };
-        tokio::task::spawn_blocking(move || -> Result<(), redb::Error> {
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
             let mut tx = db.begin_write()?;
             tx.set_durability(durability);
             f(&tx)?;
