@@ -90,23 +90,8 @@ impl CheckoutDesk {
         idempotency_key: Option<String>,
     ) -> Result<CheckedOut, CheckoutError> {
         // A retry of a checkout that went through returns the same booking.
-        if let Some(key) = &idempotency_key {
-            if let Some(existing) = self
-                .store
-                .booking_by_idempotency_key(caller.user_id, key)
-                .await?
-            {
-                if existing.hold_id != hold_id {
-                    return Err(CheckoutError::Invalid(
-                        "this Idempotency-Key was used for another hold".into(),
-                    ));
-                }
-                let change_due = change_due(&existing);
-                return Ok(CheckedOut {
-                    booking: existing,
-                    change_due,
-                });
-            }
+        if let Some(done) = self.by_key(caller, hold_id, idempotency_key.as_deref()).await? {
+            return Ok(done);
         }
         let allowed = match method {
             PaymentMethod::Cash => caller.role.is_staff(),
@@ -123,8 +108,13 @@ impl CheckoutDesk {
             .filter(|h| h.owner == caller.owner())
             .ok_or(CheckoutError::NoSuchHold)?;
         if hold.state == HoldState::Processing {
-            // Checked out already; the claim below is what decides a race, this is a shortcut.
-            return Err(CheckoutError::AlreadyCheckedOut);
+            // Checked out already (the claim below is what decides a race; this is a
+            // shortcut). A concurrent request with the same key may have won since we looked:
+            // it answers its booking.
+            return match self.by_key(caller, hold_id, idempotency_key.as_deref()).await? {
+                Some(done) => Ok(done),
+                None => Err(CheckoutError::AlreadyCheckedOut),
+            };
         }
         if hold.expires_at <= Utc::now() {
             return Err(CheckoutError::HoldExpired);
@@ -269,6 +259,33 @@ impl CheckoutDesk {
             booking: record,
             change_due,
         })
+    }
+
+    /// The booking an earlier checkout with this Idempotency-Key made, if any.
+    async fn by_key(
+        &self,
+        caller: &Caller,
+        hold_id: HoldId,
+        key: Option<&str>,
+    ) -> Result<Option<CheckedOut>, CheckoutError> {
+        let Some(key) = key else { return Ok(None) };
+        let Some(existing) = self
+            .store
+            .booking_by_idempotency_key(caller.user_id, key)
+            .await?
+        else {
+            return Ok(None);
+        };
+        if existing.hold_id != hold_id {
+            return Err(CheckoutError::Invalid(
+                "this Idempotency-Key was used for another hold".into(),
+            ));
+        }
+        let change_due = change_due(&existing);
+        Ok(Some(CheckedOut {
+            booking: existing,
+            change_due,
+        }))
     }
 
     /// Claims the hold for the booking. An ambiguous ledger error (a timeout: Redis may still
