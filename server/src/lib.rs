@@ -13,6 +13,7 @@ pub mod health;
 pub mod http;
 pub mod live;
 pub mod loadtest;
+pub mod loadtest_chaos;
 pub mod loadtest_http;
 pub mod loadtest_live;
 pub mod payments;

@@ -54,6 +54,9 @@ enum Loadtest {
     /// Live fan-out latency to many websocket subscribers (server here, subscribers in a child
     /// process).
     Live(eventory_server::loadtest_live::LiveLoad),
+    /// Chaos test of the booking lifecycle: load on a server child process that is killed and
+    /// restarted, then checks that bookings, seats, tickets, payments and live maps agree.
+    Chaos(eventory_server::loadtest_chaos::ChaosLoad),
     /// The subscriber side of `loadtest live` (started by it).
     #[command(hide = true)]
     LiveSubscribers(eventory_server::loadtest_live::LiveSubscribers),
@@ -96,6 +99,9 @@ fn main() -> ExitCode {
             }
             Command::Loadtest(Loadtest::Live(options)) => {
                 eventory_server::loadtest_live::run(options, config).await
+            }
+            Command::Loadtest(Loadtest::Chaos(options)) => {
+                eventory_server::loadtest_chaos::run(options).await
             }
             Command::Loadtest(Loadtest::LiveSubscribers(options)) => {
                 eventory_server::loadtest_live::subscribers(options).await

@@ -48,6 +48,7 @@ contract!(
     concurrent_confirms_of_one_seat_have_one_winner,
     refunds_free_the_seats_for_a_new_sale,
     a_refund_claim_voids_the_card_in_the_same_step,
+    confirming_a_confirmed_booking_again_is_no_double_sale,
     an_exchange_is_claimed_once_with_its_new_booking,
     payments_events_rewards_and_coupons_are_once_only,
     loyalty_points_add_up_under_concurrency,
@@ -543,6 +544,18 @@ async fn confirmed(store: &Db, show: ShowId, seats: &[&str]) -> BookingRecord {
         .await
         .unwrap()
         .unwrap()
+}
+
+/// The reconciler and a worker applying one outcome at once: the second confirm of the same
+/// booking answers "not pending", never "seats already sold" (which would refund a sale).
+async fn confirming_a_confirmed_booking_again_is_no_double_sale(store: Db) {
+    let show = ShowId::from_uuid(Uuid::new_v4());
+    let b = confirmed(&store, show, &["E1", "E2"]).await;
+    let again = store
+        .confirm_booking_with_tickets(b.booking.id, &tickets(&b), Some(&outbox()))
+        .await;
+    assert!(matches!(again, Ok(None)), "{again:?}");
+    assert_eq!(store.live_tickets_of_show(show).await.unwrap().len(), 2);
 }
 
 async fn a_refund_claim_voids_the_card_in_the_same_step(store: Db) {

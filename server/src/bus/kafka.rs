@@ -113,6 +113,9 @@ impl EventBus for KafkaBus {
     }
 
     async fn subscribe(&self, group: &str, topics: &[Topic]) -> BusResult<Box<dyn Subscription>> {
+        // The topics may be gone since start (a broker that lost its data): a consumer that
+        // failed re-subscribes through here, so make sure they exist again.
+        self.create_topics().await.map_err(backend)?;
         let consumer: StreamConsumer = ClientConfig::new()
             .set("bootstrap.servers", &self.brokers)
             // Groups are per deployment like topics: a group spanning deployments would

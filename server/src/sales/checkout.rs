@@ -90,7 +90,10 @@ impl CheckoutDesk {
         idempotency_key: Option<String>,
     ) -> Result<CheckedOut, CheckoutError> {
         // A retry of a checkout that went through returns the same booking.
-        if let Some(done) = self.by_key(caller, hold_id, idempotency_key.as_deref()).await? {
+        if let Some(done) = self
+            .by_key(caller, hold_id, idempotency_key.as_deref())
+            .await?
+        {
             return Ok(done);
         }
         let allowed = match method {
@@ -111,7 +114,10 @@ impl CheckoutDesk {
             // Checked out already (the claim below is what decides a race; this is a
             // shortcut). A concurrent request with the same key may have won since we looked:
             // it answers its booking.
-            return match self.by_key(caller, hold_id, idempotency_key.as_deref()).await? {
+            return match self
+                .by_key(caller, hold_id, idempotency_key.as_deref())
+                .await?
+            {
                 Some(done) => Ok(done),
                 None => Err(CheckoutError::AlreadyCheckedOut),
             };

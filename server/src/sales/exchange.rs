@@ -308,8 +308,15 @@ async fn sell_new(
             if let Some(change) = ctx.ledger.refund(b.show_id, b.id, &b.seats).await? {
                 ctx.feed.publish(change).await;
             }
-            crate::store::rebuild::rebuild_show(ctx.store.as_ref(), ctx.ledger.as_ref(), b.show_id)
-                .await?;
+            if let Some(change) = crate::store::rebuild::rebuild_show(
+                ctx.store.as_ref(),
+                ctx.ledger.as_ref(),
+                b.show_id,
+            )
+            .await?
+            {
+                ctx.feed.publish(change).await;
+            }
             cancel_new(ctx, new).await?;
             Ok(None)
         }

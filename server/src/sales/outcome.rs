@@ -118,12 +118,15 @@ async fn succeeded(
                     {
                         ctx.feed.publish(change).await;
                     }
-                    crate::store::rebuild::rebuild_show(
+                    if let Some(change) = crate::store::rebuild::rebuild_show(
                         ctx.store.as_ref(),
                         ctx.ledger.as_ref(),
                         booking.show_id,
                     )
-                    .await?;
+                    .await?
+                    {
+                        ctx.feed.publish(change).await;
+                    }
                     refund_lost_booking(ctx, record, payment, "seats already sold").await
                 }
                 Err(e) => Err(e.into()),

@@ -564,6 +564,17 @@ impl Store for EmbeddedStore {
     ) -> StoreResult<Option<BookingRecord>> {
         let (tickets, outbox) = (tickets.to_vec(), outbox.cloned());
         self.write(move |tx| {
+            // A booking confirmed meanwhile (a redelivery, the reconciler racing a worker) is
+            // not a double sale of its own seats: answer "not pending" before looking at them.
+            let status =
+                get::<BookingRecord>(&tx.open_table(BOOKINGS).map_err(backend)?, &id.to_string())?
+                    .map(|r| r.booking.status);
+            if !matches!(
+                status,
+                Some(BookingStatus::Pending | BookingStatus::Processing)
+            ) {
+                return Ok(None);
+            }
             let mut live = tx.open_table(LIVE_SEATS).map_err(backend)?;
             let taken: Vec<_> = tickets
                 .iter()
