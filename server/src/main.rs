@@ -57,6 +57,9 @@ enum Loadtest {
     /// Chaos test of the booking lifecycle: load on a server child process that is killed and
     /// restarted, then checks that bookings, seats, tickets, payments and live maps agree.
     Chaos(eventory_server::loadtest_chaos::ChaosLoad),
+    /// Card payments in flight across a SIGTERM or SIGKILL of a server child process: each
+    /// booking confirmed, charged once, nothing refunded.
+    Restart(eventory_server::loadtest_chaos::RestartLoad),
     /// The subscriber side of `loadtest live` (started by it).
     #[command(hide = true)]
     LiveSubscribers(eventory_server::loadtest_live::LiveSubscribers),
@@ -102,6 +105,9 @@ fn main() -> ExitCode {
             }
             Command::Loadtest(Loadtest::Chaos(options)) => {
                 eventory_server::loadtest_chaos::run(options).await
+            }
+            Command::Loadtest(Loadtest::Restart(options)) => {
+                eventory_server::loadtest_chaos::run_restart(options).await
             }
             Command::Loadtest(Loadtest::LiveSubscribers(options)) => {
                 eventory_server::loadtest_live::subscribers(options).await

@@ -19,14 +19,52 @@ const RUN_WITHIN: Duration = Duration::from_secs(240);
 const JWT_SECRET: &str = "chaos-test-secret-chaos-test-secret-0123";
 const CLUSTER_VARS: [&str; 3] = ["REDIS_URL", "MONGODB_URI", "KAFKA_BROKERS"];
 
+/// The short chaos run of `mode`.
 fn chaos(mode: &str, configure: impl FnOnce(&mut Command)) {
+    let args = [
+        "loadtest",
+        "chaos",
+        "--mode",
+        mode,
+        "--duration",
+        "15",
+        "--kills",
+        "2",
+        "--buyers",
+        "4",
+        "--cashiers",
+        "1",
+        "--rows",
+        "8",
+        "--per-row",
+        "15",
+    ];
+    run(&args, configure);
+}
+
+/// `loadtest restart`: card payments in flight across a SIGTERM or SIGKILL.
+fn restart(mode: &str, signal: &str, configure: impl FnOnce(&mut Command)) {
+    let args = [
+        "loadtest",
+        "restart",
+        "--mode",
+        mode,
+        "--signal",
+        signal,
+        "--payments",
+        "4",
+        "--card-latency-ms",
+        "1500",
+    ];
+    run(&args, configure);
+}
+
+fn run(args: &[&str], configure: impl FnOnce(&mut Command)) {
+    let mode = args.join(" ");
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let mut command = Command::new(env!("CARGO_BIN_EXE_eventory-server"));
     command
-        .args(["loadtest", "chaos", "--mode", mode])
-        .args(["--duration", "15", "--kills", "2"])
-        .args(["--buyers", "4", "--cashiers", "1"])
-        .args(["--rows", "8", "--per-row", "15"])
+        .args(args)
         .env("EVENTORY_JWT_SECRET", JWT_SECRET)
         .env_remove("EVENTORY_CONFIG")
         .stdin(Stdio::null())
@@ -60,34 +98,59 @@ fn chaos(mode: &str, configure: impl FnOnce(&mut Command)) {
     eprintln!("{stderr}");
     let status = status.unwrap_or_else(|| {
         panic!(
-            "loadtest chaos --mode {mode} still running after {} s: killed",
+            "{mode} still running after {} s: killed",
             RUN_WITHIN.as_secs()
         )
     });
     assert!(
         status.success(),
-        "loadtest chaos --mode {mode} failed ({status}); its report is above"
+        "{mode} failed ({status}); its report is above"
     );
     assert!(stdout.contains("PASSED"), "{stdout}");
 }
 
-#[test]
-fn chaos_embedded() {
-    chaos("embedded", |command| {
-        for var in CLUSTER_VARS {
-            command.env_remove(var);
-        }
-    });
+fn embedded(command: &mut Command) {
+    for var in CLUSTER_VARS {
+        command.env_remove(var);
+    }
 }
 
-#[test]
-fn chaos_cluster() {
+/// Whether the cluster services are configured (else the cluster cases are skipped).
+fn cluster_configured() -> bool {
     let configured = CLUSTER_VARS
         .iter()
         .all(|var| std::env::var(var).is_ok_and(|v| !v.trim().is_empty()));
     if !configured {
         eprintln!("skipped: REDIS_URL, MONGODB_URI and KAFKA_BROKERS are not all set");
-        return;
     }
-    chaos("cluster", |_| {});
+    configured
+}
+
+#[test]
+fn chaos_embedded() {
+    chaos("embedded", embedded);
+}
+
+#[test]
+fn chaos_cluster() {
+    if cluster_configured() {
+        chaos("cluster", |_| {});
+    }
+}
+
+#[test]
+fn payments_in_flight_survive_sigterm_embedded() {
+    restart("embedded", "term", embedded);
+}
+
+#[test]
+fn payments_in_flight_survive_sigkill_embedded() {
+    restart("embedded", "kill", embedded);
+}
+
+#[test]
+fn payments_in_flight_survive_sigterm_cluster() {
+    if cluster_configured() {
+        restart("cluster", "term", |_| {});
+    }
 }

@@ -64,6 +64,8 @@ async fn consume(
 ) -> anyhow::Result<()> {
     loop {
         let delivery: Delivery = tokio::select! {
+            // Stopping wins over a waiting event: on SIGTERM no new work is taken.
+            biased;
             () = stop.cancelled() => return Ok(()),
             d = subscription.next() => d?,
         };

@@ -15,10 +15,13 @@ mod actors;
 mod chaos;
 mod checks;
 mod client;
+mod in_flight;
 mod observer;
 mod payments;
 mod process;
 mod world;
+
+pub use in_flight::{run as run_restart, RestartLoad, StopSignal};
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

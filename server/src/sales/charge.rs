@@ -110,6 +110,7 @@ pub async fn charge(
     }
     let method = record.booking.payment_method;
     let amount = record.booking.amount;
+    tracing::debug!(%booking_id, ?attempt, "charging");
     let outcome = ctx
         .gateways
         .for_method(method)
@@ -150,6 +151,7 @@ pub async fn charge(
         Utc::now(),
         outcome_event(&payment),
     ))?;
+    tracing::debug!(%booking_id, status = ?payment.status, "charge decided");
     match ctx.store.insert_payment(&payment, Some(&event)).await {
         Ok(()) => {
             ctx.outbox_written.notify_one();
