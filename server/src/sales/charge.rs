@@ -18,9 +18,8 @@ use eventory_shared::events::{DomainEvent, EventEnvelope};
 use eventory_shared::{BookingId, BookingStatus};
 use uuid::Uuid;
 
-use super::{cancel_booking, derived_id, SalesContext};
+use super::{cancel_booking, derived_id, hold_lost, release_if_expired, SalesContext};
 use crate::payments::{ChargeOutcome, ChargeRequest};
-use crate::seats::LedgerError;
 use crate::store::{BookingRecord, OutboxEntry, PaymentRecord, PaymentStatus, StoreError};
 
 /// Who is asking: the payment worker (fresh event) or the reconciler (the booking stopped
@@ -73,17 +72,9 @@ pub async fn charge(
                         ctx.feed.publish(change).await;
                     }
                 }
-                Err(
-                    e @ (LedgerError::HoldNotFound(_)
-                    | LedgerError::HoldExpired(_)
-                    | LedgerError::WrongHoldState(_)),
-                ) => {
+                Err(e) if hold_lost(&e) => {
                     // Not ours to sell: never charge it.
-                    if matches!(e, LedgerError::HoldExpired(_)) {
-                        if let Ok(change) = ctx.ledger.release(record.hold_id).await {
-                            ctx.feed.publish(change).await;
-                        }
-                    }
+                    release_if_expired(ctx, record, &e).await;
                     cancel_booking(ctx, record, format!("not charged: {e}")).await?;
                     return Ok(None);
                 }

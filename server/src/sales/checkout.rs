@@ -218,17 +218,10 @@ impl CheckoutDesk {
             Ok(()) => {}
             // A concurrent retry with the same key won: answer with its booking.
             Err(StoreError::Duplicate(_)) if record.idempotency_key.is_some() => {
-                let key = record.idempotency_key.as_deref().unwrap_or_default();
-                let existing = self
-                    .store
-                    .booking_by_idempotency_key(caller.user_id, key)
+                return self
+                    .by_key(caller, hold_id, record.idempotency_key.as_deref())
                     .await?
-                    .ok_or(StoreError::NotFound("booking"))?;
-                let change_due = change_due(&existing);
-                return Ok(CheckedOut {
-                    booking: existing,
-                    change_due,
-                });
+                    .ok_or(CheckoutError::Store(StoreError::NotFound("booking")));
             }
             Err(e) => return Err(e.into()),
         }

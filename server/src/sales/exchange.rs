@@ -22,9 +22,9 @@ use eventory_shared::{Booking, BookingId, BookingStatus, HoldId, Money};
 
 use super::checkout::{booking_code, CheckoutDesk, CheckoutError};
 use super::outcome::tickets_for;
-use super::{audit_once, outbox, AuditKey, SalesContext};
+use super::{audit_once, hold_lost, outbox, AuditKey, SalesContext};
 use crate::auth::extract::Caller;
-use crate::seats::{HoldState, LedgerError};
+use crate::seats::HoldState;
 use crate::store::{BookingRecord, PaymentRecord, StoreError};
 
 /// Why an exchange was refused.
@@ -274,11 +274,7 @@ async fn sell_new(
         .await
     {
         Ok(change) => change,
-        Err(
-            LedgerError::HoldExpired(_)
-            | LedgerError::HoldNotFound(_)
-            | LedgerError::WrongHoldState(_),
-        ) => {
+        Err(e) if hold_lost(&e) => {
             cancel_new(ctx, new).await?;
             return Ok(None);
         }
@@ -324,7 +320,7 @@ async fn sell_new(
     }
 }
 
-async fn cancel_new(ctx: &SalesContext, new: &BookingRecord) -> anyhow::Result<()> {
+pub(crate) async fn cancel_new(ctx: &SalesContext, new: &BookingRecord) -> anyhow::Result<()> {
     ctx.store
         .transition_booking(
             new.booking.id,

@@ -32,7 +32,7 @@ use uuid::Uuid;
 use crate::bus::EventBus;
 use crate::live::SeatFeed;
 use crate::payments::Gateways;
-use crate::seats::SeatLedger;
+use crate::seats::{LedgerError, SeatLedger};
 use crate::store::{AuditEntry, BookingRecord, OutboxEntry, Store, StoreError};
 
 /// The ports the booking lifecycle uses.
@@ -103,6 +103,29 @@ pub(crate) async fn audit_once(
     match ctx.store.append_audit(&entry).await {
         Ok(()) | Err(StoreError::Duplicate(_)) => Ok(()),
         Err(e) => Err(e),
+    }
+}
+
+/// Whether a ledger error says the hold is no longer this booking's to sell (gone, expired, or
+/// claimed by another booking).
+pub(crate) fn hold_lost(e: &LedgerError) -> bool {
+    matches!(
+        e,
+        LedgerError::HoldNotFound(_) | LedgerError::HoldExpired(_) | LedgerError::WrongHoldState(_)
+    )
+}
+
+/// After [`hold_lost`]: a hold that merely expired (not yet swept) is released now; one that is
+/// gone or another booking's is left alone.
+pub(crate) async fn release_if_expired(
+    ctx: &SalesContext,
+    record: &BookingRecord,
+    e: &LedgerError,
+) {
+    if matches!(e, LedgerError::HoldExpired(_)) {
+        if let Ok(change) = ctx.ledger.release(record.hold_id).await {
+            ctx.feed.publish(change).await;
+        }
     }
 }
 

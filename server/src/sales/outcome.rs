@@ -11,7 +11,9 @@ use eventory_shared::events::{DomainEvent, EventEnvelope};
 use eventory_shared::{BookingStatus, TicketId};
 use uuid::Uuid;
 
-use super::{audit_once, cancel_booking, outbox, AuditKey, SalesContext};
+use super::{
+    audit_once, cancel_booking, hold_lost, outbox, release_if_expired, AuditKey, SalesContext,
+};
 use crate::seats::LedgerError;
 use crate::store::{BookingRecord, PaymentRecord, PaymentStatus, StoreError, TicketRecord};
 
@@ -132,18 +134,10 @@ async fn succeeded(
                 Err(e) => Err(e.into()),
             }
         }
-        Err(
-            e @ (LedgerError::HoldNotFound(_)
-            | LedgerError::HoldExpired(_)
-            | LedgerError::WrongHoldState(_)),
-        ) => {
+        Err(e) if hold_lost(&e) => {
             // Paid, but the hold is gone (expired before payment started, lost with the
             // ledger, or never ours): refund; never sell the seats a second time.
-            if matches!(e, LedgerError::HoldExpired(_)) {
-                if let Ok(change) = ctx.ledger.release(record.hold_id).await {
-                    ctx.feed.publish(change).await;
-                }
-            }
+            release_if_expired(ctx, record, &e).await;
             refund_lost_booking(ctx, record, payment, "hold lost before payment completed").await
         }
         Err(e) => Err(e.into()),

@@ -27,7 +27,7 @@ use eventory_shared::BookingStatus;
 use tokio_util::sync::CancellationToken;
 
 use super::charge::{charge, Attempt};
-use super::exchange::finish_exchange;
+use super::exchange::{cancel_new, finish_exchange};
 use super::refund::finish_refund;
 use super::{outcome, SalesContext};
 use crate::store::{BookingFilter, BookingRecord};
@@ -151,14 +151,7 @@ async fn redrive_exchange_booking(
             finish_exchange(ctx, &old).await.map(drop)
         }
         _ => {
-            ctx.store
-                .transition_booking(
-                    new.booking.id,
-                    &[BookingStatus::Pending, BookingStatus::Processing],
-                    BookingStatus::Cancelled,
-                    None,
-                )
-                .await?;
+            cancel_new(ctx, new).await?;
             if let Ok(change) = ctx.ledger.release(new.hold_id).await {
                 ctx.feed.publish(change).await;
             }
