@@ -63,3 +63,17 @@ local function hold_reply(r, id, h)
   return reply({r = r, hold = id, state = h.state, exp = int(h.exp), owner = h.owner, seats = h.seats,
                 booking = h.booking})
 end
+
+-- Marks seats sold to their bookings (the store's truth), from ARGV pairs starting at `from`:
+-- ARGV[from] seat id, ARGV[from + 1] booking id, ... Returns the seats that changed.
+local function restore_pairs(from)
+  local changed = {}
+  for i = from, #ARGV, 2 do
+    local want = 's:' .. ARGV[i + 1]
+    if redis.call('HGET', K_SEATS, ARGV[i]) ~= want then
+      redis.call('HSET', K_SEATS, ARGV[i], want)
+      changed[#changed + 1] = ARGV[i]
+    end
+  end
+  return changed
+end

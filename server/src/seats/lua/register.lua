@@ -19,14 +19,7 @@ local now = now_ms()
 if redis.call('EXISTS', K_VERSION) == 0 then
   redis.call('SET', K_VERSION, int(now * 1000))
 end
-local changed = {}
-for i = n + 2, #ARGV, 2 do
-  local want = 's:' .. ARGV[i + 1]
-  if redis.call('HGET', K_SEATS, ARGV[i]) ~= want then
-    redis.call('HSET', K_SEATS, ARGV[i], want)
-    changed[#changed + 1] = ARGV[i]
-  end
-end
+local changed = restore_pairs(n + 2)
 if #changed == 0 then
   return reply({r = 'ok'})
 end

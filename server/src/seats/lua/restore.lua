@@ -4,14 +4,7 @@
 if redis.call('EXISTS', K_LAYOUT) == 0 then
   return reply({r = 'unknown_show'})
 end
-local changed = {}
-for i = 1, #ARGV, 2 do
-  local want = 's:' .. ARGV[i + 1]
-  if redis.call('HGET', K_SEATS, ARGV[i]) ~= want then
-    redis.call('HSET', K_SEATS, ARGV[i], want)
-    changed[#changed + 1] = ARGV[i]
-  end
-end
+local changed = restore_pairs(1)
 if #changed == 0 then
   return reply({r = 'same'})
 end
