@@ -23,4 +23,4 @@ trap cleanup EXIT
 
 # --workspace: the same feature resolution as `cargo test --workspace`, so nothing recompiles;
 # cargo builds the app binary for the test (CARGO_BIN_EXE_eventory-desktop).
-cargo test --workspace --locked --test e2e -- --ignored --test-threads=1 --nocapture
+cargo test --workspace --locked --test it e2e:: -- --ignored --test-threads=1 --nocapture

@@ -12,7 +12,7 @@ use eventory_shared::api::{
     ShowDetail, ShowRequest, UserProfile, VenueRequest,
 };
 use eventory_shared::{
-    Booking, BookingId, ErrorCode, HoldId, Money, PaymentMethod, SeatId, Show, ShowId, Venue,
+    Booking, BookingId, HoldId, Money, PaymentMethod, SeatId, Show, ShowId, Venue,
 };
 use eventory_ui::protocol::{BookingQuery, CommandError, DeviceSettings, LiveUpdate, TicketOutput};
 use tokio::sync::{mpsc, Mutex};
@@ -26,34 +26,21 @@ use crate::tickets;
 /// Where live updates go (the Tauri shell emits them as a window event).
 pub type LiveSink = Arc<dyn Fn(LiveUpdate) + Send + Sync>;
 
-impl From<ClientError> for CommandError {
-    fn from(e: ClientError) -> Self {
-        match e {
-            ClientError::Api { body, .. } => CommandError {
-                code: Some(body.code),
-                message: body.message,
-                seats: body.seats,
-                offline: false,
-            },
-            ClientError::Network(e) => CommandError {
-                code: None,
-                message: e.to_string(),
-                seats: Vec::new(),
-                offline: true,
-            },
-            ClientError::NotSignedIn => CommandError {
-                code: Some(ErrorCode::Unauthorized),
-                message: "sign in first".into(),
-                seats: Vec::new(),
-                offline: false,
-            },
-            other => CommandError::local(other.to_string()),
-        }
-    }
-}
-
 fn local<E: std::fmt::Display>(e: E) -> CommandError {
     CommandError::local(e.to_string())
+}
+
+/// A client of `url` that keeps every new refresh token (each rotation) in the keyring, so a
+/// restart resumes with the token the server still accepts.
+fn client_for(url: &str, credentials: &Credentials) -> Result<ApiClient, ClientError> {
+    let client = ApiClient::new(url)?;
+    let (credentials, url) = (credentials.clone(), url.to_owned());
+    client.on_session(Arc::new(move |session| {
+        if let Err(e) = credentials.save(&url, &session.refresh_token) {
+            tracing::warn!("cannot keep the session in the OS keyring: {e}");
+        }
+    }));
+    Ok(client)
 }
 
 /// The native side's state.
@@ -74,7 +61,7 @@ impl AppCore {
         sink: LiveSink,
     ) -> Result<Self, DeviceError> {
         let device = DeviceConfig::load(&config_dir)?;
-        let client = ApiClient::new(&device.server_url)
+        let client = client_for(&device.server_url, &credentials)
             .map_err(|_| DeviceError::BadServerUrl(device.server_url.clone()))?;
         Ok(Self {
             config_dir,
@@ -120,7 +107,7 @@ impl AppCore {
         next.save(&self.config_dir).map_err(local)?;
         *self.device.write().expect("device lock") = next;
         if changed_server {
-            let client = ApiClient::new(&url).map_err(CommandError::from)?;
+            let client = client_for(&url, &self.credentials).map_err(CommandError::from)?;
             *self.client.write().expect("client lock") = Arc::new(client);
         }
         Ok(self.device_settings())
@@ -150,7 +137,7 @@ impl AppCore {
             + "/api/live";
         let token: TokenSource = Arc::new(move || {
             let client = client.clone();
-            Box::pin(async move { client.access_token().await.ok() })
+            Box::pin(async move { client.live_ticket().await.ok() })
         });
         let (events, mut receiver) = mpsc::unbounded_channel();
         let sink = self.sink.clone();

@@ -1,200 +1,88 @@
-//! The Tauri commands: one line each on top of [`AppCore`]. Argument names are snake_case on
-//! both sides (`rename_all`), values are the shared crate's types.
+//! The Tauri commands, registered once each by their request type from
+//! [`eventory_ui::protocol`]: every command takes that request as its one argument
+//! (`request`), answers its [`Command::Response`], and is one line on top of [`AppCore`].
+//! The function a line generates is named after the request's [`Command::NAME`] (checked at
+//! compile time), so the screens' `invoke(&request)` and the registration cannot drift apart.
 
-use chrono::NaiveDate;
-use eventory_shared::api::{
-    AnalyticsResponse, AuditView, CheckoutResponse, HoldResponse, RewardView, ScratchResponse,
-    ShowDetail, ShowRequest, UserProfile, VenueRequest,
-};
-use eventory_shared::{
-    Booking, BookingId, HoldId, Money, PaymentMethod, SeatId, Show, ShowId, Venue,
-};
-use eventory_ui::protocol::{BookingQuery, CommandError, DeviceSettings, TicketOutput};
+use eventory_ui::protocol::{self as p, same_name, Command, CommandError};
 use tauri::State;
 
 use crate::app_core::AppCore;
 
-type Answer<T> = Result<T, CommandError>;
+/// What a command answers for request type `C`.
+type Answer<C> = Result<<C as Command>::Response, CommandError>;
 
-#[tauri::command(rename_all = "snake_case")]
-pub fn device_settings(core: State<'_, AppCore>) -> DeviceSettings {
-    core.device_settings()
+/// Generates one `#[tauri::command]` per line (`name(Request) => |core, request| body`) and
+/// [`handler`], the invoke handler with all of them plus the hand-written `extra` ones.
+macro_rules! commands {
+    (
+        extra: [$($extra:ident),* $(,)?];
+        $( $name:ident($request:ty) => |$core:ident, $req:pat_param| $body:expr; )*
+    ) => {
+        $(
+            #[tauri::command(rename_all = "snake_case")]
+            async fn $name(core: State<'_, AppCore>, request: $request) -> Answer<$request> {
+                const _: () = assert!(
+                    same_name(stringify!($name), <$request as Command>::NAME),
+                    "a command function is named after its request's Command::NAME"
+                );
+                let $core: &AppCore = &core;
+                let $req = request;
+                $body
+            }
+        )*
+
+        /// The invoke handler of every command (give it to `tauri::Builder::invoke_handler`).
+        pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$($name,)* $($extra,)*]
+        }
+    };
 }
 
-#[tauri::command(rename_all = "snake_case")]
-pub async fn save_device_settings(
-    core: State<'_, AppCore>,
-    server_url: String,
-    kiosk: bool,
-) -> Answer<DeviceSettings> {
-    core.save_device_settings(&server_url, kiosk).await
+commands! {
+    extra: [set_fullscreen];
+    device_settings(p::GetDeviceSettings) => |core, _| Ok(core.device_settings());
+    save_device_settings(p::SaveDeviceSettings) => |core, r| core.save_device_settings(&r.server_url, r.kiosk).await;
+    restore_session(p::RestoreSession) => |core, _| core.restore_session().await;
+    sign_in(p::SignIn) => |core, r| core.sign_in(&r.email, &r.password).await;
+    sign_out(p::SignOut) => |core, _| core.sign_out().await;
+    unlock_kiosk(p::UnlockKiosk) => |core, r| core.unlock_kiosk(&r.pin).await;
+    shows(p::ListShows) => |core, r| core.shows(r.date).await;
+    show(p::GetShow) => |core, r| core.show(r.show_id).await;
+    join_show(p::JoinShow) => |core, r| { core.join_show(r.show_id).await; Ok(()) };
+    leave_show(p::LeaveShow) => |core, r| { core.leave_show(r.show_id).await; Ok(()) };
+    resync_show(p::ResyncShow) => |core, r| { core.resync_show(r.show_id).await; Ok(()) };
+    hold(p::HoldSeats) => |core, r| core.hold(r.show_id, r.seats).await;
+    release(p::ReleaseHold) => |core, r| core.release(r.hold_id).await;
+    checkout(p::Checkout) => |core, r| core.checkout(r.hold_id, r.payment, r.cash_tendered).await;
+    booking(p::GetBooking) => |core, r| core.booking(r.booking_id).await;
+    booking_by_code(p::FindBooking) => |core, r| core.booking_by_code(&r.code).await;
+    my_bookings(p::MyBookings) => |core, _| core.my_bookings().await;
+    refund(p::Refund) => |core, r| core.refund(r.booking_id, &r.reason).await;
+    exchange(p::Exchange) => |core, r| core.exchange(r.booking_id, r.hold_id).await;
+    print_tickets(p::PrintTickets) => |core, r| core.print_tickets(r.booking_id).await;
+    reward(p::GetReward) => |core, r| core.reward(r.booking_id).await;
+    scratch(p::Scratch) => |core, r| core.scratch(r.booking_id).await;
+    admin_bookings(p::AdminBookings) => |core, r| core.admin_bookings(&r.query).await;
+    admin_export_csv(p::AdminExportCsv) => |core, r| core.admin_export_csv(&r.query).await;
+    admin_analytics(p::AdminAnalytics) => |core, _| core.admin_analytics().await;
+    admin_audit(p::AdminAudit) => |core, _| core.admin_audit().await;
+    admin_venues(p::AdminVenues) => |core, _| core.admin_venues().await;
+    admin_create_show(p::AdminCreateShow) => |core, r| core.admin_create_show(&r.show).await;
+    admin_create_venue(p::AdminCreateVenue) => |core, r| core.admin_create_venue(&r.venue).await;
 }
 
+/// The one command about the window rather than [`AppCore`].
 #[tauri::command(rename_all = "snake_case")]
-pub async fn restore_session(core: State<'_, AppCore>) -> Answer<Option<UserProfile>> {
-    core.restore_session().await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn sign_in(
-    core: State<'_, AppCore>,
-    email: String,
-    password: String,
-) -> Answer<UserProfile> {
-    core.sign_in(&email, &password).await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn sign_out(core: State<'_, AppCore>) -> Answer<()> {
-    core.sign_out().await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn unlock_kiosk(core: State<'_, AppCore>, pin: String) -> Answer<()> {
-    core.unlock_kiosk(&pin).await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub fn set_fullscreen(window: tauri::WebviewWindow, on: bool) -> Answer<()> {
+fn set_fullscreen(
+    window: tauri::WebviewWindow,
+    request: p::SetFullscreen,
+) -> Answer<p::SetFullscreen> {
+    const _: () = assert!(same_name(
+        "set_fullscreen",
+        <p::SetFullscreen as Command>::NAME
+    ));
     window
-        .set_fullscreen(on)
+        .set_fullscreen(request.on)
         .map_err(|e| CommandError::local(e.to_string()))
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn shows(core: State<'_, AppCore>, date: Option<NaiveDate>) -> Answer<Vec<Show>> {
-    core.shows(date).await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn show(core: State<'_, AppCore>, show_id: ShowId) -> Answer<ShowDetail> {
-    core.show(show_id).await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn join_show(core: State<'_, AppCore>, show_id: ShowId) -> Answer<()> {
-    core.join_show(show_id).await;
-    Ok(())
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn leave_show(core: State<'_, AppCore>, show_id: ShowId) -> Answer<()> {
-    core.leave_show(show_id).await;
-    Ok(())
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn resync_show(core: State<'_, AppCore>, show_id: ShowId) -> Answer<()> {
-    core.resync_show(show_id).await;
-    Ok(())
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn hold(
-    core: State<'_, AppCore>,
-    show_id: ShowId,
-    seats: Vec<SeatId>,
-) -> Answer<HoldResponse> {
-    core.hold(show_id, seats).await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn release(core: State<'_, AppCore>, hold_id: HoldId) -> Answer<()> {
-    core.release(hold_id).await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn checkout(
-    core: State<'_, AppCore>,
-    hold_id: HoldId,
-    payment: PaymentMethod,
-    cash_tendered: Option<Money>,
-) -> Answer<CheckoutResponse> {
-    core.checkout(hold_id, payment, cash_tendered).await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn booking(core: State<'_, AppCore>, booking_id: BookingId) -> Answer<Booking> {
-    core.booking(booking_id).await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn booking_by_code(core: State<'_, AppCore>, code: String) -> Answer<Booking> {
-    core.booking_by_code(&code).await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn my_bookings(core: State<'_, AppCore>) -> Answer<Vec<Booking>> {
-    core.my_bookings().await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn refund(
-    core: State<'_, AppCore>,
-    booking_id: BookingId,
-    reason: String,
-) -> Answer<Booking> {
-    core.refund(booking_id, &reason).await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn exchange(
-    core: State<'_, AppCore>,
-    booking_id: BookingId,
-    hold_id: HoldId,
-) -> Answer<Booking> {
-    core.exchange(booking_id, hold_id).await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn print_tickets(
-    core: State<'_, AppCore>,
-    booking_id: BookingId,
-) -> Answer<TicketOutput> {
-    core.print_tickets(booking_id).await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn reward(core: State<'_, AppCore>, booking_id: BookingId) -> Answer<RewardView> {
-    core.reward(booking_id).await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn scratch(core: State<'_, AppCore>, booking_id: BookingId) -> Answer<ScratchResponse> {
-    core.scratch(booking_id).await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn admin_bookings(core: State<'_, AppCore>, query: BookingQuery) -> Answer<Vec<Booking>> {
-    core.admin_bookings(&query).await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn admin_export_csv(core: State<'_, AppCore>, query: BookingQuery) -> Answer<String> {
-    core.admin_export_csv(&query).await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn admin_analytics(core: State<'_, AppCore>) -> Answer<AnalyticsResponse> {
-    core.admin_analytics().await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn admin_audit(core: State<'_, AppCore>) -> Answer<Vec<AuditView>> {
-    core.admin_audit().await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn admin_venues(core: State<'_, AppCore>) -> Answer<Vec<Venue>> {
-    core.admin_venues().await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn admin_create_show(core: State<'_, AppCore>, request: ShowRequest) -> Answer<Show> {
-    core.admin_create_show(&request).await
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn admin_create_venue(core: State<'_, AppCore>, request: VenueRequest) -> Answer<Venue> {
-    core.admin_create_venue(&request).await
 }

@@ -31,7 +31,8 @@ enum Command {
     Resync(ShowId),
 }
 
-/// Provides a fresh access token for each connection attempt.
+/// Provides a fresh single-use live ticket (`POST /api/live/ticket`) for each connection
+/// attempt; `None` when not signed in.
 pub type TokenSource =
     Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Option<String>> + Send>> + Send + Sync>;
 
@@ -43,7 +44,7 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// does not reconnect in lockstep after an outage.
 pub fn next_backoff(current: Duration) -> Duration {
     let doubled = (current * 2).min(MAX_BACKOFF);
-    let jitter = rand::thread_rng().gen_range(0.0..0.2);
+    let jitter = rand::rng().random_range(0.0..0.2);
     doubled.mul_f64(1.0 - jitter).max(MIN_BACKOFF)
 }
 
@@ -104,10 +105,8 @@ async fn run(
     loop {
         let reason = match token().await {
             None => "not signed in".to_owned(),
-            Some(token) => {
-                match tokio_tungstenite::connect_async(format!("{ws_url}?access_token={token}"))
-                    .await
-                {
+            Some(ticket) => {
+                match tokio_tungstenite::connect_async(format!("{ws_url}?ticket={ticket}")).await {
                     Err(e) => e.to_string(),
                     Ok((mut socket, _)) => {
                         backoff = MIN_BACKOFF;

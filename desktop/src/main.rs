@@ -126,38 +126,7 @@ fn run(config_dir: std::path::PathBuf, credentials: Credentials) {
             app.manage(core);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::device_settings,
-            commands::save_device_settings,
-            commands::restore_session,
-            commands::sign_in,
-            commands::sign_out,
-            commands::unlock_kiosk,
-            commands::set_fullscreen,
-            commands::shows,
-            commands::show,
-            commands::join_show,
-            commands::leave_show,
-            commands::resync_show,
-            commands::hold,
-            commands::release,
-            commands::checkout,
-            commands::booking,
-            commands::booking_by_code,
-            commands::my_bookings,
-            commands::refund,
-            commands::exchange,
-            commands::print_tickets,
-            commands::reward,
-            commands::scratch,
-            commands::admin_bookings,
-            commands::admin_export_csv,
-            commands::admin_analytics,
-            commands::admin_audit,
-            commands::admin_venues,
-            commands::admin_create_show,
-            commands::admin_create_venue,
-        ])
+        .invoke_handler(commands::handler())
         .run(tauri::generate_context!())
         .expect("the Eventory window could not be opened");
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use secrecy::ExposeSecret;
 
 /// mimalloc: the request path allocates many small short-lived buffers, which glibc's
 /// allocator handles markedly slower under two busy threads (see the README benchmarks).
@@ -37,6 +38,16 @@ enum Command {
     /// Put a demo venue, a week of shows and one account per role in the store; prints the
     /// accounts' passwords once. Running it again adds nothing.
     SeedDemo,
+    /// Create the first admin account of a deployment (idempotent: an existing admin with this
+    /// email is left as it is). The password comes from stdin with --password-stdin;
+    /// otherwise a strong one is generated and printed once.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// Rebuild the seat ledger (layouts and sold seats of upcoming shows) from the store.
     RebuildLedger,
     /// Benchmarks (rerunnable; numbers in the README).
@@ -50,19 +61,19 @@ enum Loadtest {
     Ledger(eventory_server::loadtest::LedgerLoad),
     /// Hold attempts through the full HTTP stack with auth, against a server started in this
     /// process with the configured backends.
-    Http(eventory_server::loadtest_http::HttpLoad),
+    Http(eventory_server::loadtest::http::HttpLoad),
     /// Live fan-out latency to many websocket subscribers (server here, subscribers in a child
     /// process).
-    Live(eventory_server::loadtest_live::LiveLoad),
+    Live(eventory_server::loadtest::live::LiveLoad),
     /// Chaos test of the booking lifecycle: load on a server child process that is killed and
     /// restarted, then checks that bookings, seats, tickets, payments and live maps agree.
-    Chaos(eventory_server::loadtest_chaos::ChaosLoad),
+    Chaos(eventory_server::loadtest::chaos::ChaosLoad),
     /// Card payments in flight across a SIGTERM or SIGKILL of a server child process: each
     /// booking confirmed, charged once, nothing refunded.
-    Restart(eventory_server::loadtest_chaos::RestartLoad),
+    Restart(eventory_server::loadtest::chaos::RestartLoad),
     /// The subscriber side of `loadtest live` (started by it).
     #[command(hide = true)]
-    LiveSubscribers(eventory_server::loadtest_live::LiveSubscribers),
+    LiveSubscribers(eventory_server::loadtest::live::LiveSubscribers),
 }
 
 fn main() -> ExitCode {
@@ -74,7 +85,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(config.log_format);
+    telemetry::init(config.log.log_format);
 
     // The live load test's subscriber process runs on one thread: it shares the machine with
     // the server it measures.
@@ -98,33 +109,39 @@ fn main() -> ExitCode {
             Command::Serve => app::serve(config).await,
             Command::Worker => app::run_workers(config).await,
             Command::Loadtest(Loadtest::Http(options)) => {
-                eventory_server::loadtest_http::run(options, config).await
+                eventory_server::loadtest::http::run(options, config).await
             }
             Command::Loadtest(Loadtest::Live(options)) => {
-                eventory_server::loadtest_live::run(options, config).await
+                eventory_server::loadtest::live::run(options, config).await
             }
             Command::Loadtest(Loadtest::Chaos(options)) => {
-                eventory_server::loadtest_chaos::run(options).await
+                eventory_server::loadtest::chaos::run(options).await
             }
             Command::Loadtest(Loadtest::Restart(options)) => {
-                eventory_server::loadtest_chaos::run_restart(options).await
+                eventory_server::loadtest::chaos::run_restart(options).await
             }
             Command::Loadtest(Loadtest::LiveSubscribers(options)) => {
-                eventory_server::loadtest_live::subscribers(options).await
+                eventory_server::loadtest::live::subscribers(options).await
             }
             Command::Loadtest(Loadtest::Ledger(options)) => {
-                eventory_server::loadtest::run_ledger(options, config.redis_url.clone()).await
+                let redis_url = config.ledger.redis_url.as_ref();
+                let redis_url = redis_url.map(|u| u.expose_secret().to_owned());
+                eventory_server::loadtest::run_ledger(options, redis_url).await
             }
             Command::Migrate => {
-                let store = eventory_server::store::connect(&config).await?;
+                let store = eventory_server::store::connect(&config.store).await?;
                 println!("{} store migrated", store.backend());
                 Ok(())
             }
             Command::SeedDemo => seed_demo(&config).await,
+            Command::CreateAdmin {
+                email,
+                password_stdin,
+            } => create_admin(&config, &email, password_stdin).await,
             Command::RebuildLedger => {
-                let store = eventory_server::store::connect(&config).await?;
-                let ledger = eventory_server::seats::connect(&config).await?;
-                let report = eventory_server::store::rebuild::rebuild_ledger(
+                let store = eventory_server::store::connect(&config.store).await?;
+                let ledger = eventory_server::seats::connect(&config.ledger).await?;
+                let report = eventory_server::seats::rebuild::rebuild_ledger(
                     store.as_ref(),
                     ledger.as_ref(),
                 )
@@ -151,9 +168,38 @@ fn main() -> ExitCode {
     }
 }
 
+async fn create_admin(config: &Config, email: &str, password_stdin: bool) -> anyhow::Result<()> {
+    use eventory_server::admin::first_admin::{self, CreateAdmin};
+    let (password, generated) = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+    } else {
+        use rand::distr::{Alphanumeric, SampleString};
+        (Alphanumeric.sample_string(&mut rand::rng(), 24), true)
+    };
+    let store = eventory_server::store::connect(&config.store).await?;
+    store.migrate().await?;
+    match first_admin::create_admin(store.as_ref(), email, &password).await? {
+        CreateAdmin::Created(id) => {
+            println!(
+                "created admin {email} ({id}) in the {} store",
+                store.backend()
+            );
+            if generated {
+                println!("password (shown once): {password}");
+            }
+        }
+        CreateAdmin::AlreadyThere(id) => {
+            println!("admin {email} ({id}) exists already; nothing changed");
+        }
+    }
+    Ok(())
+}
+
 async fn seed_demo(config: &Config) -> anyhow::Result<()> {
-    let store = eventory_server::store::connect(config).await?;
-    let report = eventory_server::store::seed::seed_demo(store.as_ref()).await?;
+    let store = eventory_server::store::connect(&config.store).await?;
+    let report = eventory_server::admin::seed::seed_demo(store.as_ref()).await?;
     match report.venue {
         None => println!(
             "the demo data is already there ({} store); nothing added",

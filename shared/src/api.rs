@@ -20,8 +20,18 @@ use crate::show::Show;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SignUpRequest {
+    /// `name@domain.tld`: visible ASCII without spaces, one `@`, a dot inside the domain; at
+    /// most 254 characters. Stored lower-case.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^[!-?A-~]+@[!-?A-~]+\.[!-?A-~]+$", max_length = 254)
+    )]
     pub email: String,
+    /// 10 to 1024 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 10, max_length = 1024))]
     pub password: String,
+    /// 1 to 100 characters, not all blank.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 100))]
     pub display_name: String,
 }
 
@@ -40,6 +50,15 @@ pub struct SignInRequest {
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     pub refresh_token: String,
+}
+
+/// Answer to `POST /api/live/ticket`: open `/api/live?ticket=…` with it within `expires_in`
+/// seconds; it works once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LiveTicket {
+    pub ticket: String,
+    pub expires_in: u64,
 }
 
 /// Answer to sign-in, sign-up and refresh.
@@ -67,10 +86,13 @@ pub struct UserProfile {
 
 /// Query of `GET /api/shows`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct ShowFilter {
+    /// Shows starting on this day (UTC), `YYYY-MM-DD`.
     pub date: Option<NaiveDate>,
+    /// Shows in this venue.
     pub venue_id: Option<VenueId>,
 }
 
@@ -90,6 +112,8 @@ pub struct ShowDetail {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateHoldRequest {
+    /// At least one seat, each once.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub seats: Vec<SeatId>,
 }
 
@@ -133,6 +157,8 @@ pub struct RefundRequest {
     /// Seats to refund; all seats of the booking if empty.
     #[serde(default)]
     pub seats: Vec<SeatId>,
+    /// Why (for the audit log), not blank.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"\S"))]
     pub reason: String,
 }
 
@@ -261,10 +287,27 @@ pub struct ShowRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StaffRequest {
+    /// An address with an `@`, at most 254 characters.
+    #[cfg_attr(feature = "openapi", schema(pattern = "@", max_length = 254))]
     pub email: String,
+    /// At least 10 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 10))]
     pub password: String,
+    /// 1 to 200 characters, not all blank.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 200))]
     pub display_name: String,
+    /// `cashier` or `kiosk` (admins and customers are not staff accounts).
+    #[cfg_attr(feature = "openapi", schema(schema_with = staff_role_schema))]
     pub role: Role,
+}
+
+/// The roles a staff account may have.
+#[cfg(feature = "openapi")]
+fn staff_role_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some([Role::Cashier, Role::Kiosk].map(|r| r.to_string())))
+        .build()
 }
 
 /// Revenue of one day and channel.

@@ -33,6 +33,10 @@ pub enum ErrorCode {
     HoldExpired,
     /// The same Idempotency-Key was used with a different request.
     IdempotencyConflict,
+    /// The account already holds as many seats of this show as it may hold at once.
+    HoldLimitReached,
+    /// The hold has reached its longest life and cannot be extended again.
+    HoldLifetimeReached,
     PayloadTooLarge,
     RateLimited,
     /// The request took too long.
@@ -57,6 +61,8 @@ impl ErrorCode {
             ErrorCode::TooManySeats => "too_many_seats",
             ErrorCode::HoldExpired => "hold_expired",
             ErrorCode::IdempotencyConflict => "idempotency_conflict",
+            ErrorCode::HoldLimitReached => "hold_limit_reached",
+            ErrorCode::HoldLifetimeReached => "hold_lifetime_reached",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Timeout => "timeout",

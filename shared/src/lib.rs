@@ -11,6 +11,7 @@ pub mod booking;
 pub mod error;
 pub mod events;
 pub mod ids;
+pub mod integral;
 pub mod live;
 pub mod money;
 pub mod role;

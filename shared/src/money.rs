@@ -95,6 +95,7 @@ pub enum MoneyError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Money {
+    #[serde(deserialize_with = "crate::integral::i64")]
     pub amount_minor: i64,
     pub currency: Currency,
 }

@@ -37,7 +37,12 @@ pub struct PriceCategory {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeatSpec {
+    /// 1 to 999 (`MAX_SEAT_NUMBER`).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 999))]
+    #[serde(deserialize_with = "crate::integral::u16")]
     pub number: u16,
+    #[cfg_attr(feature = "openapi", schema(maximum = 65535))]
+    #[serde(deserialize_with = "crate::integral::u16")]
     pub column: u16,
     pub category: CategoryId,
     #[serde(default)]
@@ -48,6 +53,8 @@ pub struct SeatSpec {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RowLayout {
+    /// 1 to 3 letters (`MAX_ROW_LABEL_LEN`).
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z]{1,3}$"))]
     pub label: String,
     pub seats: Vec<SeatSpec>,
 }

@@ -1,8 +1,13 @@
-//! Authentication and authorisation: access tokens, role extractors, sign-in rate limits.
+//! Accounts and authentication: who is calling ([`Caller`]), passwords, access and refresh
+//! tokens, sign-in rate limits. The axum extractors that read a caller from a request live in
+//! `http::extract`.
 
 pub mod accounts;
+pub mod caller;
 pub mod client_address;
-pub mod extract;
+pub mod live_ticket;
 pub mod password;
 pub mod rate_limit;
 pub mod tokens;
+
+pub use caller::Caller;

@@ -59,7 +59,7 @@ impl TokenKeys {
     /// given no secret.
     pub fn ephemeral(access_ttl: Duration) -> Self {
         let mut secret = [0u8; 32];
-        rand::thread_rng().fill_bytes(&mut secret);
+        rand::rng().fill_bytes(&mut secret);
         Self::new(&secret, access_ttl)
     }
 
@@ -91,7 +91,7 @@ impl TokenKeys {
 /// A new refresh token: 256 random bits, URL-safe. Only its hash is stored.
 pub fn new_refresh_token() -> String {
     let mut bytes = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
+    rand::rng().fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 

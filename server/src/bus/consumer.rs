@@ -27,7 +27,7 @@ pub fn spawn_consumer(
     stop: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut backoff = Duration::from_millis(100);
+        let mut backoff = super::backoff::reconnect();
         loop {
             let subscription = tokio::select! {
                 () = stop.cancelled() => return,
@@ -36,16 +36,16 @@ pub fn spawn_consumer(
             let mut subscription = match subscription {
                 Ok(s) => s,
                 Err(e) => {
-                    tracing::warn!(group, "cannot subscribe, retrying: {e}");
+                    let wait = backoff.next().unwrap_or(Duration::from_secs(5));
+                    tracing::warn!(group, "cannot subscribe, retrying in {wait:?}: {e}");
                     tokio::select! {
                         () = stop.cancelled() => return,
-                        () = tokio::time::sleep(backoff) => {}
+                        () = tokio::time::sleep(wait) => {}
                     }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
                     continue;
                 }
             };
-            backoff = Duration::from_millis(100);
+            backoff = super::backoff::reconnect();
             if let Err(e) = consume(&bus, group, subscription.as_mut(), &handler, &stop).await {
                 tracing::warn!(group, "consumer failed, re-subscribing: {e}");
             } else {
@@ -76,20 +76,20 @@ async fn consume(
                     .await?;
             }
             Ok(event) => {
+                let mut waits = super::backoff::handler_retries();
                 let mut attempt = 0;
                 loop {
                     attempt += 1;
-                    match handler(event.clone()).await {
-                        Ok(()) => break,
-                        Err(e) if attempt < MAX_ATTEMPTS => {
-                            let wait = Duration::from_millis(50 * 2u64.pow(attempt.min(6)));
+                    match (handler(event.clone()).await, waits.next()) {
+                        (Ok(()), _) => break,
+                        (Err(e), Some(wait)) => {
                             tracing::warn!(group, event = %event.event_id, attempt, "handler failed, retrying in {wait:?}: {e:#}");
                             tokio::select! {
                                 () = stop.cancelled() => return Ok(()), // not committed: redelivered later
                                 () = tokio::time::sleep(wait) => {}
                             }
                         }
-                        Err(e) => {
+                        (Err(e), None) => {
                             tracing::error!(group, event = %event.event_id, "giving up after {attempt} attempts, dead-lettered: {e:#}");
                             bus.publish_raw(Topic::DeadLetter, &delivery.key, &delivery.payload)
                                 .await?;

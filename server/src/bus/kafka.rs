@@ -63,7 +63,7 @@ impl KafkaBus {
             .create()
             .context("Kafka admin client")?;
         let names: Vec<String> = Topic::ALL.iter().map(|t| self.topic_name(*t)).collect();
-        let topics: Vec<NewTopic> = names
+        let topics: Vec<NewTopic<'_>> = names
             .iter()
             .map(|name| NewTopic::new(name, PARTITIONS, TopicReplication::Fixed(1)))
             .collect();

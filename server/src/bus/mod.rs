@@ -1,12 +1,13 @@
 //! Events between the API and the workers: booking and payment events.
 //!
 //! One trait, [`EventBus`], two implementations passing one contract suite
-//! (`server/tests/bus_contract.rs`): [`KafkaBus`] (production, rdkafka) and [`MemoryBus`]
+//! (`server/tests/it/bus_contract.rs`): [`KafkaBus`] (production, rdkafka) and [`MemoryBus`]
 //! (the embedded default, in-process queues). Both give Kafka's consumer-group semantics:
 //! each group sees every event, an event is redelivered to the group until it is committed,
 //! and a new consumer resumes after the group's last committed event. Delivery is at least
 //! once; consumers are idempotent by event id / booking id.
 
+mod backoff;
 pub mod consumer;
 mod kafka;
 pub mod kafka_conn;
@@ -89,16 +90,20 @@ pub(crate) fn decode(payload: &[u8]) -> Result<EventEnvelope, String> {
     Ok(envelope)
 }
 
-/// The bus the configuration asks for: Kafka when `kafka_brokers` is set, otherwise the
-/// in-process bus with its log in the data folder (durable across restarts).
-pub async fn connect(config: &crate::Config) -> anyhow::Result<std::sync::Arc<dyn EventBus>> {
-    Ok(match &config.kafka_brokers {
+/// The bus the settings ask for: Kafka when `kafka_brokers` is set, otherwise the
+/// in-process bus with its log in `data_dir` (the embedded store's folder; durable across
+/// restarts).
+pub async fn connect(
+    settings: &crate::config::BusSettings,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<std::sync::Arc<dyn EventBus>> {
+    Ok(match &settings.kafka_brokers {
         Some(brokers) => {
-            std::sync::Arc::new(KafkaBus::connect(brokers, &config.kafka_topic_prefix).await?)
+            std::sync::Arc::new(KafkaBus::connect(brokers, &settings.kafka_topic_prefix).await?)
         }
         None => {
-            std::fs::create_dir_all(&config.data_dir)?;
-            std::sync::Arc::new(MemoryBus::open(&config.data_dir.join("events.redb"))?)
+            std::fs::create_dir_all(data_dir)?;
+            std::sync::Arc::new(MemoryBus::open(&data_dir.join("events.redb"))?)
         }
     })
 }

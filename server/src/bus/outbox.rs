@@ -50,18 +50,18 @@ pub fn spawn_relay(
     stop: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut backoff = Duration::from_millis(100);
+        let mut backoff = super::backoff::reconnect();
         loop {
             match relay_once(store.as_ref(), bus.as_ref()).await {
                 Ok(n) if n == BATCH => continue, // more waiting
-                Ok(_) => backoff = Duration::from_millis(100),
+                Ok(_) => backoff = super::backoff::reconnect(),
                 Err(e) => {
-                    tracing::warn!("outbox relay failed, retrying in {backoff:?}: {e:#}");
+                    let wait = backoff.next().unwrap_or(Duration::from_secs(5));
+                    tracing::warn!("outbox relay failed, retrying in {wait:?}: {e:#}");
                     tokio::select! {
                         () = stop.cancelled() => return,
-                        () = tokio::time::sleep(backoff) => {}
+                        () = tokio::time::sleep(wait) => {}
                     }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
                     continue;
                 }
             }

@@ -4,8 +4,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::{DateTime, Duration, Utc};
 use eventory_shared::api::{
     AnalyticsResponse, AuditView, BookingList, ShowRequest, StaffRequest, UserProfile, VenueRequest,
@@ -15,29 +14,35 @@ use eventory_shared::ApiErrorBody;
 use eventory_shared::{BookingStatus, Channel, Show, ShowId, UserId, Venue, VenueId};
 use serde::Deserialize;
 
-use super::json::ApiJson;
+use super::json::{JsonBody, PathParam, QueryParams};
+#[allow(unused_imports)] // named in the OpenAPI annotations
+use super::openapi::{BadInput, BodyErrors, RoleOnly};
 use super::ApiError;
 use crate::admin;
-use crate::app::AppState;
-use crate::auth::extract::AdminOnly;
+use crate::http::extract::AdminOnly;
+use crate::http::AppState;
 use crate::store::BookingFilter;
+use axum_extra::extract::WithRejection;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/admin/venues", get(venues).post(create_venue))
-        .route("/api/admin/venues/{venue}", put(update_venue))
-        .route("/api/admin/shows", post(create_show))
-        .route("/api/admin/shows/{show}", put(update_show))
-        .route("/api/admin/bookings", get(bookings))
-        .route("/api/admin/analytics", get(analytics))
-        .route("/api/admin/staff", post(create_staff))
-        .route("/api/admin/users", get(users))
-        .route("/api/admin/users/{user}/disable", post(disable))
-        .route("/api/admin/users/{user}/enable", post(enable))
-        .route("/api/admin/audit", get(audit))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(venues, create_venue))
+        .routes(routes!(update_venue))
+        .routes(routes!(create_show))
+        .routes(routes!(update_show))
+        .routes(routes!(bookings))
+        .routes(routes!(analytics))
+        .routes(routes!(create_staff))
+        .routes(routes!(users))
+        .routes(routes!(disable))
+        .routes(routes!(enable))
+        .routes(routes!(audit))
 }
 
-#[utoipa::path(get, path = "/api/admin/venues", tag = "admin", responses((status = 200, body = Vec<Venue>), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/admin/venues", tag = "admin",
+    responses(RoleOnly, (status = 200, body = Vec<Venue>)), security(("bearer" = [])))]
 pub(crate) async fn venues(
     State(state): State<AppState>,
     AdminOnly(_): AdminOnly,
@@ -46,79 +51,127 @@ pub(crate) async fn venues(
 }
 
 #[utoipa::path(post, path = "/api/admin/venues", tag = "admin", request_body = VenueRequest,
-    responses((status = 201, body = Venue), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+    responses(RoleOnly, BodyErrors,
+        (status = 201, body = Venue),
+        (status = 422, body = ApiErrorBody, description = "validation_failed: no seats, a seat or row twice, two seats in one place, an undeclared category, a name not 1 to 200 characters")),
+    security(("bearer" = [])))]
 pub(crate) async fn create_venue(
     State(state): State<AppState>,
     AdminOnly(caller): AdminOnly,
-    ApiJson(body): ApiJson<VenueRequest>,
+    JsonBody(body): JsonBody<VenueRequest>,
 ) -> Result<(StatusCode, Json<Venue>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(admin::create_venue(&state, &caller, body).await?),
+        Json(state.admin.create_venue(&caller, body).await?),
     ))
 }
 
 /// Replaces a venue's name and layout; 409 `seats_taken` listing sold seats the new layout drops.
-#[utoipa::path(put, path = "/api/admin/venues/{venue}", tag = "admin", params(("venue" = String, Path)), request_body = VenueRequest,
-    responses((status = 200, body = Venue), (status = 409, body = ApiErrorBody), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/admin/venues/{venue}", tag = "admin",
+    params(("venue" = VenueId, Path, description = "venue id")), request_body = VenueRequest,
+    responses(RoleOnly, BadInput, BodyErrors,
+        (status = 200, body = Venue),
+        (status = 404, body = ApiErrorBody, description = "not_found: no such venue"),
+        (status = 409, body = ApiErrorBody, description = "seats_taken: sold seats the new layout drops"),
+        (status = 422, body = ApiErrorBody, description = "validation_failed: the layout or the name is not acceptable (as for POST)")),
+    security(("bearer" = [])))]
 pub(crate) async fn update_venue(
     State(state): State<AppState>,
     AdminOnly(caller): AdminOnly,
-    Path(venue): Path<VenueId>,
-    ApiJson(body): ApiJson<VenueRequest>,
+    WithRejection(Path(venue), _): PathParam<VenueId>,
+    JsonBody(body): JsonBody<VenueRequest>,
 ) -> Result<Json<Venue>, ApiError> {
-    Ok(Json(
-        admin::update_venue(&state, &caller, venue, body).await?,
-    ))
+    Ok(Json(state.admin.update_venue(&caller, venue, body).await?))
 }
 
 #[utoipa::path(post, path = "/api/admin/shows", tag = "admin", request_body = ShowRequest,
-    responses((status = 201, body = Show), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+    responses(RoleOnly, BodyErrors,
+        (status = 201, body = Show),
+        (status = 404, body = ApiErrorBody, description = "not_found: no such venue"),
+        (status = 422, body = ApiErrorBody, description = "validation_failed: sales must open before they close and close by the start; prices non-negative, in one currency, one per category of the venue; a title of 1 to 200 characters")),
+    security(("bearer" = [])))]
 pub(crate) async fn create_show(
     State(state): State<AppState>,
     AdminOnly(caller): AdminOnly,
-    ApiJson(body): ApiJson<ShowRequest>,
+    JsonBody(body): JsonBody<ShowRequest>,
 ) -> Result<(StatusCode, Json<Show>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(admin::create_show(&state, &caller, body).await?),
+        Json(state.admin.create_show(&caller, body).await?),
     ))
 }
 
-#[utoipa::path(put, path = "/api/admin/shows/{show}", tag = "admin", params(("show" = String, Path)), request_body = ShowRequest,
-    responses((status = 200, body = Show), (status = 409, body = ApiErrorBody), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/admin/shows/{show}", tag = "admin",
+    params(("show" = ShowId, Path, description = "show id")), request_body = ShowRequest,
+    responses(RoleOnly, BadInput, BodyErrors,
+        (status = 200, body = Show),
+        (status = 404, body = ApiErrorBody, description = "not_found: no such show, or no such venue"),
+        (status = 409, body = ApiErrorBody, description = "conflict: a show with sold seats cannot move to another venue"),
+        (status = 422, body = ApiErrorBody, description = "validation_failed: as for POST")),
+    security(("bearer" = [])))]
 pub(crate) async fn update_show(
     State(state): State<AppState>,
     AdminOnly(caller): AdminOnly,
-    Path(show): Path<ShowId>,
-    ApiJson(body): ApiJson<ShowRequest>,
+    WithRejection(Path(show), _): PathParam<ShowId>,
+    JsonBody(body): JsonBody<ShowRequest>,
 ) -> Result<Json<Show>, ApiError> {
-    Ok(Json(admin::update_show(&state, &caller, show, body).await?))
+    Ok(Json(state.admin.update_show(&caller, show, body).await?))
 }
 
 /// Query of `GET /api/admin/bookings`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BookingQuery {
     show_id: Option<ShowId>,
+    /// Booked at or after.
     from: Option<DateTime<Utc>>,
+    /// Booked before.
     to: Option<DateTime<Utc>>,
+    #[param(inline)]
     channel: Option<Channel>,
+    #[param(inline)]
     status: Option<BookingStatus>,
-    limit: Option<usize>,
-    /// "csv" for a CSV export.
-    format: Option<String>,
+    /// At most this many bookings, newest first (default 1000).
+    #[param(minimum = 1, maximum = 10000)]
+    limit: Option<u32>,
+    /// `json` (the default) or `csv` for a CSV export.
+    #[param(inline)]
+    format: Option<ExportFormat>,
+}
+
+/// How `GET /api/admin/bookings` answers.
+#[derive(Clone, Copy, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ExportFormat {
+    #[default]
+    Json,
+    Csv,
+}
+
+/// A `limit` query parameter: `default` when absent, else within `1..=max` (as documented), or
+/// 400.
+fn limit(given: Option<u32>, default: usize, max: u32) -> Result<usize, ApiError> {
+    match given {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n as usize),
+        Some(n) => Err(ApiError::BadRequest(format!(
+            "limit must be 1 to {max}, not {n}"
+        ))),
+    }
 }
 
 /// All bookings with filters, newest first; `format=csv` exports them.
 #[utoipa::path(get, path = "/api/admin/bookings", tag = "admin", params(BookingQuery),
-    responses((status = 200, body = BookingList), (status = 400, body = ApiErrorBody)), security(("bearer" = [])))]
+    responses(RoleOnly, BadInput,
+        (status = 200, description = "the bookings (JSON), or with `format=csv` a CSV file",
+            content((BookingList = "application/json"), (String = "text/csv")))),
+    security(("bearer" = [])))]
 pub(crate) async fn bookings(
     State(state): State<AppState>,
     AdminOnly(_): AdminOnly,
-    query: Result<Query<BookingQuery>, axum::extract::rejection::QueryRejection>,
+    WithRejection(Query(query), _): QueryParams<BookingQuery>,
 ) -> Result<Response, ApiError> {
-    let Query(query) = query?;
     let records = state
         .store
         .bookings(&BookingFilter {
@@ -128,15 +181,15 @@ pub(crate) async fn bookings(
             status: query.status,
             from: query.from,
             to: query.to,
-            limit: query.limit.unwrap_or(1000).min(10_000),
+            limit: limit(query.limit, 1000, 10_000)?,
         })
         .await?;
-    match query.format.as_deref() {
-        None | Some("json") => Ok(Json(BookingList {
+    match query.format.unwrap_or_default() {
+        ExportFormat::Json => Ok(Json(BookingList {
             bookings: records.into_iter().map(|r| r.booking).collect(),
         })
         .into_response()),
-        Some("csv") => Ok((
+        ExportFormat::Csv => Ok((
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
                 (
@@ -147,14 +200,12 @@ pub(crate) async fn bookings(
             admin::bookings_csv(&records),
         )
             .into_response()),
-        Some(other) => Err(ApiError::BadRequest(format!(
-            "unknown format {other:?}: json or csv"
-        ))),
     }
 }
 
 /// Query of `GET /api/admin/analytics` (default: the last 30 days).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Period {
     from: Option<DateTime<Utc>>,
@@ -163,13 +214,15 @@ pub(crate) struct Period {
 
 /// Revenue by day and channel, sales by show, occupancy of upcoming shows, reward redemption.
 #[utoipa::path(get, path = "/api/admin/analytics", tag = "admin", params(Period),
-    responses((status = 200, body = AnalyticsResponse)), security(("bearer" = [])))]
+    responses(RoleOnly, BadInput,
+        (status = 200, body = AnalyticsResponse),
+        (status = 422, body = ApiErrorBody, description = "validation_failed: from must be before to")),
+    security(("bearer" = [])))]
 pub(crate) async fn analytics(
     State(state): State<AppState>,
     AdminOnly(_): AdminOnly,
-    query: Result<Query<Period>, axum::extract::rejection::QueryRejection>,
+    WithRejection(Query(period), _): QueryParams<Period>,
 ) -> Result<Json<AnalyticsResponse>, ApiError> {
-    let Query(period) = query?;
     let to = period
         .to
         .unwrap_or_else(|| Utc::now() + Duration::seconds(1));
@@ -177,18 +230,22 @@ pub(crate) async fn analytics(
     if from >= to {
         return Err(ApiError::Validation("from must be before to".into()));
     }
-    Ok(Json(admin::analytics(&state, from, to).await?))
+    Ok(Json(state.admin.analytics(from, to).await?))
 }
 
 /// Creates a cashier or kiosk account.
 #[utoipa::path(post, path = "/api/admin/staff", tag = "admin", request_body = StaffRequest,
-    responses((status = 201, body = UserProfile), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+    responses(RoleOnly, BodyErrors,
+        (status = 201, body = UserProfile),
+        (status = 409, body = ApiErrorBody, description = "conflict: an account with this email exists"),
+        (status = 422, body = ApiErrorBody, description = "validation_failed: an email, password or display name out of bounds")),
+    security(("bearer" = [])))]
 pub(crate) async fn create_staff(
     State(state): State<AppState>,
     AdminOnly(caller): AdminOnly,
-    ApiJson(body): ApiJson<StaffRequest>,
+    JsonBody(body): JsonBody<StaffRequest>,
 ) -> Result<(StatusCode, Json<UserProfile>), ApiError> {
-    let user = admin::create_staff(&state, &caller, body).await?;
+    let user = state.admin.create_staff(&caller, body).await?;
     Ok((
         StatusCode::CREATED,
         Json(UserProfile {
@@ -200,7 +257,8 @@ pub(crate) async fn create_staff(
     ))
 }
 
-#[utoipa::path(get, path = "/api/admin/users", tag = "admin", responses((status = 200, body = Vec<UserProfile>)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/admin/users", tag = "admin",
+    responses(RoleOnly, (status = 200, body = Vec<UserProfile>)), security(("bearer" = [])))]
 pub(crate) async fn users(
     State(state): State<AppState>,
     AdminOnly(_): AdminOnly,
@@ -220,45 +278,58 @@ pub(crate) async fn users(
 }
 
 /// Disables an account: it can no longer sign in or refresh.
-#[utoipa::path(post, path = "/api/admin/users/{user}/disable", tag = "admin", params(("user" = String, Path)),
-    responses((status = 204), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/admin/users/{user}/disable", tag = "admin",
+    params(("user" = UserId, Path, description = "user id")),
+    responses(RoleOnly, BadInput,
+        (status = 204, description = "disabled"),
+        (status = 404, body = ApiErrorBody, description = "not_found: no such user"),
+        (status = 409, body = ApiErrorBody, description = "conflict: an admin cannot disable their own account")),
+    security(("bearer" = [])))]
 pub(crate) async fn disable(
     State(state): State<AppState>,
     AdminOnly(caller): AdminOnly,
-    Path(user): Path<UserId>,
+    WithRejection(Path(user), _): PathParam<UserId>,
 ) -> Result<StatusCode, ApiError> {
-    admin::set_disabled(&state, &caller, user, true).await?;
+    state.admin.set_disabled(&caller, user, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/api/admin/users/{user}/enable", tag = "admin", params(("user" = String, Path)),
-    responses((status = 204), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/admin/users/{user}/enable", tag = "admin",
+    params(("user" = UserId, Path, description = "user id")),
+    responses(RoleOnly, BadInput,
+        (status = 204, description = "enabled"),
+        (status = 404, body = ApiErrorBody, description = "not_found: no such user"),
+        (status = 409, body = ApiErrorBody, description = "conflict: an admin cannot enable or disable their own account")),
+    security(("bearer" = [])))]
 pub(crate) async fn enable(
     State(state): State<AppState>,
     AdminOnly(caller): AdminOnly,
-    Path(user): Path<UserId>,
+    WithRejection(Path(user), _): PathParam<UserId>,
 ) -> Result<StatusCode, ApiError> {
-    admin::set_disabled(&state, &caller, user, false).await?;
+    state.admin.set_disabled(&caller, user, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AuditQuery {
-    limit: Option<usize>,
+    /// At most this many entries, newest first (default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<u32>,
 }
 
 /// The audit log, newest first.
-#[utoipa::path(get, path = "/api/admin/audit", tag = "admin", params(AuditQuery), responses((status = 200, body = Vec<AuditView>)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/admin/audit", tag = "admin", params(AuditQuery),
+    responses(RoleOnly, BadInput, (status = 200, body = Vec<AuditView>)), security(("bearer" = [])))]
 pub(crate) async fn audit(
     State(state): State<AppState>,
     AdminOnly(_): AdminOnly,
-    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+    WithRejection(Query(query), _): QueryParams<AuditQuery>,
 ) -> Result<Json<Vec<AuditView>>, ApiError> {
-    let Query(query) = query?;
     let entries = state
         .store
-        .audit_log(query.limit.unwrap_or(100).min(1000))
+        .audit_log(limit(query.limit, 100, 1000)?)
         .await?;
     Ok(Json(
         entries

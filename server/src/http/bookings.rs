@@ -3,8 +3,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use eventory_shared::api::{
     BookingList, BookingTickets, CheckoutRequest, CheckoutResponse, ExchangeRequest, RefundRequest,
     TicketView,
@@ -14,43 +13,54 @@ use eventory_shared::ApiErrorBody;
 use eventory_shared::{Booking, BookingId, HoldId};
 
 use super::holds::idempotency_key;
-use super::json::ApiJson;
+use super::json::{JsonBody, PathParam};
+#[allow(unused_imports)] // named in the OpenAPI annotations
+use super::openapi::{BadInput, BodyErrors, RoleOnly, SignedIn};
 use super::ApiError;
-use crate::app::AppState;
-use crate::auth::extract::{AnyUser, Caller, Seller, Staff};
+use crate::auth::Caller;
+use crate::http::extract::{AnyUser, Seller, Staff};
+use crate::http::AppState;
 use crate::store::BookingFilter;
+use axum_extra::extract::WithRejection;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/holds/{hold}/checkout", post(checkout))
-        .route("/api/bookings/mine", get(mine))
-        .route("/api/bookings/{booking}", get(fetch))
-        .route("/api/bookings/by-code/{code}", get(by_code))
-        .route("/api/bookings/{booking}/tickets", get(tickets))
-        .route("/api/bookings/{booking}/refund", post(refund))
-        .route("/api/bookings/{booking}/exchange", post(exchange))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(checkout))
+        .routes(routes!(mine))
+        .routes(routes!(fetch))
+        .routes(routes!(by_code))
+        .routes(routes!(tickets))
+        .routes(routes!(refund))
+        .routes(routes!(exchange))
 }
 
 /// Starts paying for a hold: the booking exists (pending) when this answers 202; follow it on
 /// the live feed or with `GET /api/bookings/{booking}`.
 #[utoipa::path(post, path = "/api/holds/{hold}/checkout", tag = "bookings",
     params(
-        ("hold" = String, Path, description = "hold id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key returns the same booking"),
+        ("hold" = HoldId, Path, description = "hold id"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,128}$",
+            description = "1 to 128 visible ASCII characters; a retry with the same key returns the same booking"),
     ),
     request_body = CheckoutRequest,
     responses(
+        SignedIn, BodyErrors,
         (status = 202, body = CheckoutResponse, description = "booking created, payment under way"),
-        (status = 404, body = ApiErrorBody), (status = 410, body = ApiErrorBody, description = "hold_expired"),
-        (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
+        (status = 403, body = ApiErrorBody, description = "forbidden: this role may not pay this way (cash is for the counter)"),
+        (status = 404, body = ApiErrorBody, description = "not_found: no such hold of the caller's"),
+        (status = 409, body = ApiErrorBody, description = "conflict (payment already started), seats_taken, idempotency_conflict"),
+        (status = 410, body = ApiErrorBody, description = "hold_expired"),
+        (status = 422, body = ApiErrorBody, description = "validation_failed: cash short or missing, an unknown or used coupon, an unpriced seat"),
     ),
     security(("bearer" = [])))]
 pub(crate) async fn checkout(
     State(state): State<AppState>,
     Seller(caller): Seller,
-    Path(hold): Path<HoldId>,
+    WithRejection(Path(hold), _): PathParam<HoldId>,
     headers: HeaderMap,
-    ApiJson(body): ApiJson<CheckoutRequest>,
+    JsonBody(body): JsonBody<CheckoutRequest>,
 ) -> Result<(StatusCode, Json<CheckoutResponse>), ApiError> {
     let key = idempotency_key(&headers)?;
     let done = state
@@ -90,13 +100,15 @@ async fn visible_booking(
 
 /// A booking: its owner's, or any for staff.
 #[utoipa::path(get, path = "/api/bookings/{booking}", tag = "bookings",
-    params(("booking" = String, Path, description = "booking id")),
-    responses((status = 200, body = Booking), (status = 404, body = ApiErrorBody), (status = 401, body = ApiErrorBody)),
+    params(("booking" = BookingId, Path, description = "booking id")),
+    responses(SignedIn, BadInput,
+        (status = 200, body = Booking),
+        (status = 404, body = ApiErrorBody, description = "not_found: no such booking the caller may see")),
     security(("bearer" = [])))]
 pub(crate) async fn fetch(
     State(state): State<AppState>,
     AnyUser(caller): AnyUser,
-    Path(booking): Path<BookingId>,
+    WithRejection(Path(booking), _): PathParam<BookingId>,
 ) -> Result<Json<Booking>, ApiError> {
     let record = visible_booking(&state, &caller, booking).await?;
     Ok(Json(record.booking))
@@ -105,12 +117,14 @@ pub(crate) async fn fetch(
 /// Staff: the booking with this code (the code printed on tickets, asked for at the counter).
 #[utoipa::path(get, path = "/api/bookings/by-code/{code}", tag = "bookings",
     params(("code" = String, Path, description = "booking code, any letter case")),
-    responses((status = 200, body = Booking), (status = 404, body = ApiErrorBody), (status = 403, body = ApiErrorBody)),
+    responses(RoleOnly, BadInput,
+        (status = 200, body = Booking),
+        (status = 404, body = ApiErrorBody, description = "not_found: no booking with that code")),
     security(("bearer" = [])))]
 pub(crate) async fn by_code(
     State(state): State<AppState>,
     Staff(_caller): Staff,
-    Path(code): Path<String>,
+    WithRejection(Path(code), _): PathParam<String>,
 ) -> Result<Json<Booking>, ApiError> {
     let code = code.trim().to_ascii_uppercase();
     if code.is_empty() || code.len() > 32 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -126,13 +140,15 @@ pub(crate) async fn by_code(
 
 /// The tickets of a booking (its owner's, or any for staff): what a printed ticket shows.
 #[utoipa::path(get, path = "/api/bookings/{booking}/tickets", tag = "bookings",
-    params(("booking" = String, Path, description = "booking id")),
-    responses((status = 200, body = BookingTickets), (status = 404, body = ApiErrorBody), (status = 401, body = ApiErrorBody)),
+    params(("booking" = BookingId, Path, description = "booking id")),
+    responses(SignedIn, BadInput,
+        (status = 200, body = BookingTickets),
+        (status = 404, body = ApiErrorBody, description = "not_found: no such booking the caller may see")),
     security(("bearer" = [])))]
 pub(crate) async fn tickets(
     State(state): State<AppState>,
     AnyUser(caller): AnyUser,
-    Path(booking): Path<BookingId>,
+    WithRejection(Path(booking), _): PathParam<BookingId>,
 ) -> Result<Json<BookingTickets>, ApiError> {
     let record = visible_booking(&state, &caller, booking).await?;
     let show = state
@@ -163,7 +179,7 @@ pub(crate) async fn tickets(
 
 /// The caller's bookings, newest first.
 #[utoipa::path(get, path = "/api/bookings/mine", tag = "bookings",
-    responses((status = 200, body = BookingList), (status = 401, body = ApiErrorBody)),
+    responses(SignedIn, (status = 200, body = BookingList)),
     security(("bearer" = [])))]
 pub(crate) async fn mine(
     State(state): State<AppState>,
@@ -186,19 +202,23 @@ pub(crate) async fn mine(
 /// again for a booking being or already refunded answers that refund (money moves once), so a
 /// retry with the same `Idempotency-Key` is safe.
 #[utoipa::path(post, path = "/api/bookings/{booking}/refund", tag = "bookings",
-    params(("booking" = String, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "accepted; a repeat of a refund answers the refund made")),
+    params(("booking" = BookingId, Path, description = "booking id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "accepted and not needed: a repeat of a refund answers the refund made")),
     request_body = RefundRequest,
-    responses((status = 200, body = Booking), (status = 409, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)),
+    responses(RoleOnly, BodyErrors,
+        (status = 200, body = Booking),
+        (status = 404, body = ApiErrorBody, description = "not_found: no such booking"),
+        (status = 409, body = ApiErrorBody, description = "conflict: only confirmed bookings can be refunded"),
+        (status = 422, body = ApiErrorBody, description = "validation_failed: no reason, or a partial refund (refund the whole booking)")),
     security(("bearer" = [])))]
 pub(crate) async fn refund(
     State(state): State<AppState>,
     Staff(caller): Staff,
-    Path(booking): Path<BookingId>,
-    ApiJson(body): ApiJson<RefundRequest>,
+    WithRejection(Path(booking), _): PathParam<BookingId>,
+    JsonBody(body): JsonBody<RefundRequest>,
 ) -> Result<Json<Booking>, ApiError> {
     let refunded = crate::sales::refund::refund_booking(
-        &state.sales(),
+        &state.sales,
         &caller,
         booking,
         &body.seats,
@@ -212,21 +232,25 @@ pub(crate) async fn refund(
 /// seats go back on sale. Answers the new booking; the same exchange asked again (same hold)
 /// answers the same new booking, any other exchange or refund of it is 409.
 #[utoipa::path(post, path = "/api/bookings/{booking}/exchange", tag = "bookings",
-    params(("booking" = String, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "accepted; a repeat of the same exchange answers its result")),
+    params(("booking" = BookingId, Path, description = "booking id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "accepted and not needed: a repeat of the same exchange answers its result")),
     request_body = ExchangeRequest,
-    responses((status = 200, body = Booking), (status = 409, body = ApiErrorBody), (status = 410, body = ApiErrorBody),
-        (status = 422, body = ApiErrorBody, description = "the new seats cost something else")),
+    responses(RoleOnly, BodyErrors,
+        (status = 200, body = Booking),
+        (status = 404, body = ApiErrorBody, description = "not_found: no such booking, or no such hold of the caller's"),
+        (status = 409, body = ApiErrorBody, description = "conflict: only confirmed bookings can be exchanged"),
+        (status = 410, body = ApiErrorBody, description = "hold_expired"),
+        (status = 422, body = ApiErrorBody, description = "validation_failed: the new seats cost something else")),
     security(("bearer" = [])))]
 pub(crate) async fn exchange(
     State(state): State<AppState>,
     Staff(caller): Staff,
-    Path(booking): Path<BookingId>,
-    ApiJson(body): ApiJson<ExchangeRequest>,
+    WithRejection(Path(booking), _): PathParam<BookingId>,
+    JsonBody(body): JsonBody<ExchangeRequest>,
 ) -> Result<Json<Booking>, ApiError> {
     let moved = crate::sales::exchange::exchange(
         &state.checkout,
-        &state.sales(),
+        &state.sales,
         &caller,
         booking,
         body.hold_id,

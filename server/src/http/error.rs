@@ -36,6 +36,12 @@ pub enum ApiError {
     HoldExpired,
     #[error("this Idempotency-Key was used for a different request")]
     IdempotencyConflict,
+    #[error(
+        "you already hold {held} seats of this show, the most one account may hold at once ({max})"
+    )]
+    HoldLimitReached { held: usize, max: usize },
+    #[error("this hold cannot be extended again: it has reached its longest life")]
+    HoldLifetimeReached,
     #[error("the request body is too large")]
     PayloadTooLarge,
     #[error("send JSON with Content-Type: application/json")]
@@ -70,6 +76,10 @@ impl ApiError {
             }
             ApiError::HoldExpired => (StatusCode::GONE, ErrorCode::HoldExpired),
             ApiError::IdempotencyConflict => (StatusCode::CONFLICT, ErrorCode::IdempotencyConflict),
+            ApiError::HoldLimitReached { .. } => {
+                (StatusCode::CONFLICT, ErrorCode::HoldLimitReached)
+            }
+            ApiError::HoldLifetimeReached => (StatusCode::CONFLICT, ErrorCode::HoldLifetimeReached),
             ApiError::PayloadTooLarge => {
                 (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge)
             }
@@ -149,6 +159,8 @@ impl From<crate::seats::LedgerError> for ApiError {
             L::HoldExpired(_) => ApiError::HoldExpired,
             L::WrongHoldState(_) => ApiError::Conflict("payment for this hold has started".into()),
             L::IdempotencyConflict => ApiError::IdempotencyConflict,
+            L::HoldLimitReached { held, max } => ApiError::HoldLimitReached { held, max },
+            L::HoldLifetimeReached(_) => ApiError::HoldLifetimeReached,
             L::Backend(e) => ApiError::Unavailable(format!("seat ledger: {e:#}")),
         }
     }
@@ -227,6 +239,7 @@ impl From<crate::auth::accounts::AccountError> for ApiError {
             A::EmailTaken => ApiError::Conflict("an account with this email exists".into()),
             A::InvalidCredentials => ApiError::Unauthorized,
             A::RateLimited => ApiError::RateLimited,
+            A::Busy => ApiError::Unavailable("password checks saturated".into()),
             A::Store(e) => e.into(),
             A::Internal(e) => ApiError::Internal(e),
         }
@@ -260,15 +273,16 @@ impl From<crate::rewards::ScratchError> for ApiError {
     }
 }
 
-impl From<crate::seats::HoldError> for ApiError {
-    fn from(e: crate::seats::HoldError) -> Self {
-        use crate::seats::HoldError as H;
+impl From<crate::sales::holds::HoldError> for ApiError {
+    fn from(e: crate::sales::holds::HoldError) -> Self {
+        use crate::sales::holds::HoldError as H;
         match e {
             H::TooManySeats { max } => ApiError::TooManySeats { max },
             H::Taken(seats) => ApiError::SeatsTaken(seats),
             H::BadIdempotencyKey(why) => ApiError::BadRequest(format!("Idempotency-Key: {why}")),
             H::NoSuchShow(show) => ApiError::NotFound(format!("no show {show}")),
             H::NotOnSale(show) => ApiError::Conflict(format!("show {show} is not on sale now")),
+            H::RateLimited => ApiError::RateLimited,
             H::Store(e) => e.into(),
             H::Ledger(e) => e.into(),
         }

@@ -10,10 +10,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-
-use crate::app::AppState;
 
 /// The process-wide recorder (a process has one, however many servers tests start in it).
 fn handle() -> &'static PrometheusHandle {
@@ -37,8 +34,9 @@ pub fn init() {
     handle();
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/metrics", get(render))
+/// `GET /metrics` on its own: merged into the API router, or served on `metrics_bind`.
+pub fn router() -> axum::Router {
+    axum::Router::new().route("/metrics", get(render))
 }
 
 async fn render() -> impl IntoResponse {

@@ -2,31 +2,40 @@
 //! `POST /api/bookings/{booking}/reward/scratch`, `GET /api/me/loyalty`.
 
 use axum::extract::{Path, State};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use eventory_shared::api::{CouponView, LoyaltyView, RewardState, RewardView, ScratchResponse};
 #[allow(unused_imports)] // named in the OpenAPI annotations
 use eventory_shared::ApiErrorBody;
 use eventory_shared::BookingId;
 
+use super::json::PathParam;
+#[allow(unused_imports)] // named in the OpenAPI annotations
+use super::openapi::{BadInput, SignedIn};
 use super::ApiError;
-use crate::app::AppState;
-use crate::auth::extract::AnyUser;
+use crate::http::extract::AnyUser;
+use crate::http::AppState;
+use axum_extra::extract::WithRejection;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/bookings/{booking}/reward", get(reward))
-        .route("/api/bookings/{booking}/reward/scratch", post(scratch))
-        .route("/api/me/loyalty", get(loyalty))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(reward))
+        .routes(routes!(scratch))
+        .routes(routes!(loyalty))
 }
 
 /// The booking's scratch card; the prize shows only once scratched.
-#[utoipa::path(get, path = "/api/bookings/{booking}/reward", tag = "rewards", params(("booking" = String, Path)),
-    responses((status = 200, body = RewardView), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/bookings/{booking}/reward", tag = "rewards",
+    params(("booking" = BookingId, Path, description = "booking id")),
+    responses(SignedIn, BadInput,
+        (status = 200, body = RewardView),
+        (status = 404, body = ApiErrorBody, description = "not_found: no reward for a booking of the caller's")),
+    security(("bearer" = [])))]
 pub(crate) async fn reward(
     State(state): State<AppState>,
     AnyUser(caller): AnyUser,
-    Path(booking): Path<BookingId>,
+    WithRejection(Path(booking), _): PathParam<BookingId>,
 ) -> Result<Json<RewardView>, ApiError> {
     let owned = state
         .store
@@ -57,12 +66,17 @@ pub(crate) async fn reward(
 }
 
 /// Scratches the card: the prize, revealed once; scratching again shows the same prize.
-#[utoipa::path(post, path = "/api/bookings/{booking}/reward/scratch", tag = "rewards", params(("booking" = String, Path)),
-    responses((status = 200, body = ScratchResponse), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/bookings/{booking}/reward/scratch", tag = "rewards",
+    params(("booking" = BookingId, Path, description = "booking id")),
+    responses(SignedIn, BadInput,
+        (status = 200, body = ScratchResponse),
+        (status = 404, body = ApiErrorBody, description = "not_found: no reward for a booking of the caller's"),
+        (status = 409, body = ApiErrorBody, description = "conflict: the card was voided (its booking was refunded)")),
+    security(("bearer" = [])))]
 pub(crate) async fn scratch(
     State(state): State<AppState>,
     AnyUser(caller): AnyUser,
-    Path(booking): Path<BookingId>,
+    WithRejection(Path(booking), _): PathParam<BookingId>,
 ) -> Result<Json<ScratchResponse>, ApiError> {
     let scratched = crate::rewards::scratch(state.store.as_ref(), &caller, booking).await?;
     Ok(Json(ScratchResponse {
@@ -72,7 +86,9 @@ pub(crate) async fn scratch(
 }
 
 /// The caller's points and coupons.
-#[utoipa::path(get, path = "/api/me/loyalty", tag = "rewards", responses((status = 200, body = LoyaltyView)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/me/loyalty", tag = "rewards",
+    responses(SignedIn, (status = 200, body = LoyaltyView)),
+    security(("bearer" = [])))]
 pub(crate) async fn loyalty(
     State(state): State<AppState>,
     AnyUser(caller): AnyUser,

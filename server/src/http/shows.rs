@@ -2,41 +2,48 @@
 //! live seat map. Public: browsing needs no account.
 
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use eventory_shared::api::{ShowDetail, ShowFilter};
 #[allow(unused_imports)] // named in the OpenAPI annotations
 use eventory_shared::ApiErrorBody;
 use eventory_shared::{Show, ShowId};
 
+use super::json::{PathParam, QueryParams};
+#[allow(unused_imports)] // named in the OpenAPI annotations
+use super::openapi::BadInput;
 use super::ApiError;
-use crate::app::AppState;
+use crate::http::AppState;
 use crate::live::SeatMaps;
+use axum_extra::extract::WithRejection;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/shows", get(list))
-        .route("/api/shows/{show}", get(detail))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(detail))
 }
 
 /// Shows by start time, optionally on one date (UTC) and/or in one venue.
 #[utoipa::path(get, path = "/api/shows", tag = "shows",
-    params(("date" = Option<String>, Query, description = "YYYY-MM-DD"), ("venue_id" = Option<String>, Query)),
-    responses((status = 200, body = Vec<Show>), (status = 400, body = ApiErrorBody)))]
+    params(ShowFilter),
+    responses(BadInput, (status = 200, body = Vec<Show>)))]
 pub(crate) async fn list(
     State(state): State<AppState>,
-    filter: Result<Query<ShowFilter>, axum::extract::rejection::QueryRejection>,
+    WithRejection(Query(filter), _): QueryParams<ShowFilter>,
 ) -> Result<Json<Vec<Show>>, ApiError> {
-    let Query(filter) = filter?;
     Ok(Json(state.store.shows(&filter).await?))
 }
 
 /// A show, its venue's name and its seat map now (layout, states, version).
 #[utoipa::path(get, path = "/api/shows/{show}", tag = "shows",
-    params(("show" = String, Path)), responses((status = 200, body = ShowDetail), (status = 404, body = ApiErrorBody)))]
+    params(("show" = ShowId, Path, description = "show id")),
+    responses(BadInput,
+        (status = 200, body = ShowDetail),
+        (status = 404, body = ApiErrorBody, description = "not_found: no such show")))]
 pub(crate) async fn detail(
     State(state): State<AppState>,
-    Path(show): Path<ShowId>,
+    WithRejection(Path(show), _): PathParam<ShowId>,
 ) -> Result<Json<ShowDetail>, ApiError> {
     let found = state
         .store

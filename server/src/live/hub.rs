@@ -1,9 +1,11 @@
-//! `Hub`: the rooms of this instance, one per show with at least one subscriber.
+//! `Hub`: the rooms of this instance, one per show with at least one subscriber, and the open
+//! sessions per account (capped, and closed at once when the account is disabled).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use eventory_shared::ShowId;
+use eventory_shared::{ShowId, UserId};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
@@ -27,6 +29,33 @@ pub struct Hub {
     rooms: Arc<Mutex<HashMap<ShowId, broadcast::Sender<Arc<RoomChange>>>>>,
     /// Told when the dispatcher itself fell behind the feed: every session must re-sync.
     resync: broadcast::Sender<()>,
+    /// Open sessions per account, each with the token that closes it.
+    sessions: Arc<Mutex<OpenSessions>>,
+    next_session: Arc<AtomicU64>,
+}
+
+/// Per account, its open sessions: an id and the token that closes each.
+type OpenSessions = HashMap<UserId, Vec<(u64, CancellationToken)>>;
+
+/// An open session of an account, counted while it lives; `closed` is cancelled when the
+/// account's sessions are closed (disabled account).
+pub struct SessionGuard {
+    hub: Hub,
+    user: UserId,
+    id: u64,
+    pub closed: CancellationToken,
+}
+
+impl Drop for SessionGuard {
+    fn drop(&mut self) {
+        let mut sessions = self.hub.sessions.lock().expect("sessions lock");
+        if let Some(open) = sessions.get_mut(&self.user) {
+            open.retain(|(id, _)| *id != self.id);
+            if open.is_empty() {
+                sessions.remove(&self.user);
+            }
+        }
+    }
 }
 
 impl Hub {
@@ -35,6 +64,8 @@ impl Hub {
         let hub = Self {
             rooms: Arc::new(Mutex::new(HashMap::new())),
             resync: broadcast::channel(4).0,
+            sessions: Arc::new(Mutex::new(HashMap::new())),
+            next_session: Arc::new(AtomicU64::new(0)),
         };
         let mut changes = feed.subscribe();
         let dispatcher = hub.clone();
@@ -83,6 +114,50 @@ impl Hub {
             .entry(show)
             .or_insert_with(|| broadcast::channel(ROOM_CAPACITY).0)
             .subscribe()
+    }
+
+    /// A session stopped following `show` (its receiver is dropped): the room goes when it
+    /// was the last, so rooms exist only while someone listens.
+    pub fn leave(&self, show: ShowId) {
+        let mut rooms = self.rooms.lock().expect("rooms lock");
+        if rooms
+            .get(&show)
+            .is_some_and(|room| room.receiver_count() == 0)
+        {
+            rooms.remove(&show);
+        }
+    }
+
+    /// Rooms on this instance.
+    pub fn rooms(&self) -> usize {
+        self.rooms.lock().expect("rooms lock").len()
+    }
+
+    /// Opens a session for `user` unless it already has `max` open: `None` then.
+    pub fn open_session(&self, user: UserId, max: usize) -> Option<SessionGuard> {
+        let mut sessions = self.sessions.lock().expect("sessions lock");
+        let open = sessions.entry(user).or_default();
+        if open.len() >= max {
+            return None;
+        }
+        let id = self.next_session.fetch_add(1, Ordering::Relaxed);
+        let closed = CancellationToken::new();
+        open.push((id, closed.clone()));
+        Some(SessionGuard {
+            hub: self.clone(),
+            user,
+            id,
+            closed,
+        })
+    }
+
+    /// Closes every open session of `user` on this instance; how many.
+    pub fn close_sessions(&self, user: UserId) -> usize {
+        let sessions = self.sessions.lock().expect("sessions lock");
+        sessions.get(&user).map_or(0, |open| {
+            open.iter().for_each(|(_, closed)| closed.cancel());
+            open.len()
+        })
     }
 
     /// Told when every session must re-sync (the dispatcher lost changes).

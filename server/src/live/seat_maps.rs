@@ -1,8 +1,8 @@
 //! The production [`SeatMaps`]: the layout of the show's venue (from the store) plus the seat
 //! states and version (from the ledger).
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use eventory_shared::{SeatMap, ShowId, VenueLayout};
@@ -16,14 +16,18 @@ pub trait LayoutSource: Send + Sync + 'static {
     async fn layout(&self, show: ShowId) -> anyhow::Result<Option<VenueLayout>>;
 }
 
-/// Seat maps from a layout source and the ledger. Layouts are cached: they change only by an
-/// admin edit, which calls [`LedgerSeatMaps::forget`].
+/// How long a cached layout is trusted. An edit on this instance forgets it at once
+/// ([`LedgerSeatMaps::forget`]); an edit made through another instance is seen after this.
+pub const LAYOUT_TTL: Duration = Duration::from_secs(30);
+
+/// Seat maps from a layout source and the ledger. Layouts are cached (moka, bounded, expiring
+/// after [`LAYOUT_TTL`]): they change only by an admin edit.
 pub struct LedgerSeatMaps {
     ledger: Arc<dyn SeatLedger>,
     layouts: Arc<dyn LayoutSource>,
     /// Rebuilds a show the ledger does not know (sold seats first) before its map is served.
     store: Option<Arc<dyn crate::store::Store>>,
-    cache: RwLock<HashMap<ShowId, Arc<VenueLayout>>>,
+    cache: moka::sync::Cache<ShowId, Arc<VenueLayout>>,
 }
 
 impl LedgerSeatMaps {
@@ -32,7 +36,10 @@ impl LedgerSeatMaps {
             ledger,
             layouts,
             store: None,
-            cache: RwLock::new(HashMap::new()),
+            cache: moka::sync::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(LAYOUT_TTL)
+                .build(),
         }
     }
 
@@ -44,21 +51,18 @@ impl LedgerSeatMaps {
 
     /// Drops a cached layout (after a layout edit).
     pub fn forget(&self, show: ShowId) {
-        self.cache.write().expect("layout cache").remove(&show);
+        self.cache.invalidate(&show);
     }
 
     async fn layout(&self, show: ShowId) -> anyhow::Result<Option<Arc<VenueLayout>>> {
-        if let Some(layout) = self.cache.read().expect("layout cache").get(&show) {
-            return Ok(Some(layout.clone()));
+        if let Some(layout) = self.cache.get(&show) {
+            return Ok(Some(layout));
         }
         let Some(layout) = self.layouts.layout(show).await? else {
             return Ok(None);
         };
         let layout = Arc::new(layout);
-        self.cache
-            .write()
-            .expect("layout cache")
-            .insert(show, layout.clone());
+        self.cache.insert(show, layout.clone());
         Ok(Some(layout))
     }
 }
@@ -74,7 +78,7 @@ impl SeatMaps for LedgerSeatMaps {
         // first, may register it; without a store it is an error.
         let snapshot = match (self.ledger.snapshot(show).await, &self.store) {
             (Err(crate::seats::LedgerError::UnknownShow(_)), Some(store)) => {
-                crate::store::rebuild::rebuild_show(store.as_ref(), self.ledger.as_ref(), show)
+                crate::seats::rebuild::rebuild_show(store.as_ref(), self.ledger.as_ref(), show)
                     .await?;
                 self.ledger.snapshot(show).await?
             }

@@ -1,17 +1,24 @@
 //! One websocket connection of the live seat-map protocol.
+//!
+//! Bounded per session: how many shows it follows at once, how many `join_show` messages it
+//! may send per minute (each answers a full snapshot), and how long it lives (one access
+//! token's lifetime: then the client reconnects with a fresh ticket, which a disabled account
+//! cannot get). A show that does not exist leaves nothing behind: its room stream is dropped
+//! and the hub forgets a room nobody listens to.
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use eventory_shared::live::{ClientMessage, ServerMessage};
 use eventory_shared::{ErrorCode, ShowId, Version};
-use futures::stream::{SelectAll, StreamExt};
+use futures::stream::StreamExt;
 use futures::SinkExt;
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::StreamMap;
 
 use super::hub::RoomChange;
 use super::{Hub, SeatMaps, CLOSE_NO_HEARTBEAT, CLOSE_SLOW_CONSUMER};
@@ -20,12 +27,52 @@ use super::{Hub, SeatMaps, CLOSE_NO_HEARTBEAT, CLOSE_SLOW_CONSUMER};
 pub const PING_EVERY: Duration = Duration::from_secs(15);
 /// A send that takes longer than this means the client is not reading: drop it.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(5);
-/// Most shows one connection may follow at once.
-pub const MAX_SHOWS_PER_SESSION: usize = 16;
+/// Close code when the session's credentials expired or its account was disabled: reconnect
+/// with a fresh ticket (or sign in again).
+pub const CLOSE_SESSION_ENDED: u16 = 4001;
+
+/// What one session may do.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionLimits {
+    /// Shows followed at once.
+    pub shows: usize,
+    /// `join_show` messages per minute.
+    pub joins_per_minute: u32,
+    /// Longest the session lives.
+    pub lifetime: Duration,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        Self {
+            shows: 8,
+            joins_per_minute: 60,
+            lifetime: Duration::from_secs(900),
+        }
+    }
+}
+
+/// Joins counted in fixed one-minute windows.
+struct JoinBudget {
+    window_start: Instant,
+    used: u32,
+    per_minute: u32,
+}
+
+impl JoinBudget {
+    fn take(&mut self) -> bool {
+        if self.window_start.elapsed() >= Duration::from_secs(60) {
+            self.window_start = Instant::now();
+            self.used = 0;
+        }
+        self.used = self.used.saturating_add(1);
+        self.used <= self.per_minute
+    }
+}
 
 type RoomStream = futures::stream::Map<
     BroadcastStream<Arc<RoomChange>>,
-    Box<dyn FnMut(Result<Arc<RoomChange>, BroadcastStreamRecvError>) -> (ShowId, RoomEvent) + Send>,
+    fn(Result<Arc<RoomChange>, BroadcastStreamRecvError>) -> RoomEvent,
 >;
 
 enum RoomEvent {
@@ -53,19 +100,40 @@ enum Closing {
 /// Close code when the server shuts down: clients reconnect (to another instance).
 pub const CLOSE_GOING_AWAY: u16 = 1001;
 
-/// Serves one connection until the client leaves, stops answering, falls behind, or the server
-/// shuts down (`stop`).
+/// Serves one connection with the default limits until the client leaves, stops answering,
+/// falls behind, or the server shuts down (`stop`).
 pub async fn run(
     socket: WebSocket,
     hub: Hub,
     maps: Arc<dyn SeatMaps>,
     stop: tokio_util::sync::CancellationToken,
 ) {
+    let never = tokio_util::sync::CancellationToken::new();
+    run_with(socket, hub, maps, stop, never, SessionLimits::default()).await
+}
+
+/// Serves one connection within `limits`, until also `closed` (the account's sessions were
+/// closed: disabled).
+pub async fn run_with(
+    socket: WebSocket,
+    hub: Hub,
+    maps: Arc<dyn SeatMaps>,
+    stop: tokio_util::sync::CancellationToken,
+    closed: tokio_util::sync::CancellationToken,
+    limits: SessionLimits,
+) {
     let (mut sink, mut stream) = socket.split();
-    let mut rooms: SelectAll<RoomStream> = SelectAll::new();
+    // The room streams of the joined shows, by show: leaving (or a show that does not
+    // exist) drops the stream, and with it this session's place in the room.
+    let mut rooms: StreamMap<ShowId, RoomStream> = StreamMap::new();
     let mut joined: HashMap<ShowId, Version> = HashMap::new();
-    // Rooms already streaming into `rooms` (a show left and joined again reuses its stream).
-    let mut streaming: std::collections::HashSet<ShowId> = std::collections::HashSet::new();
+    let mut budget = JoinBudget {
+        window_start: Instant::now(),
+        used: 0,
+        per_minute: limits.joins_per_minute,
+    };
+    let ends = tokio::time::sleep(limits.lifetime);
+    tokio::pin!(ends);
     let mut resyncs = hub.resyncs();
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
@@ -74,6 +142,8 @@ pub async fn run(
     let closing = loop {
         let outgoing: Vec<Outgoing> = tokio::select! {
             () = stop.cancelled() => break Closing::With(CLOSE_GOING_AWAY, "server shutting down"),
+            () = &mut ends => break Closing::With(CLOSE_SESSION_ENDED, "session ended: reconnect with a new ticket"),
+            () = closed.cancelled() => break Closing::With(CLOSE_SESSION_ENDED, "signed out"),
             incoming = stream.next() => match incoming {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break Closing::Normal,
                 Some(Ok(Message::Pong(_))) => { unanswered_pings = 0; continue }
@@ -81,13 +151,15 @@ pub async fn run(
                 Some(Ok(Message::Text(text))) => {
                     match serde_json::from_str::<ClientMessage>(&text) {
                         Ok(ClientMessage::JoinShow { show_id }) => {
-                            if !joined.contains_key(&show_id) && joined.len() >= MAX_SHOWS_PER_SESSION {
-                                vec![error(ErrorCode::ValidationFailed, format!("follow at most {MAX_SHOWS_PER_SESSION} shows at once")).into()]
+                            if !budget.take() {
+                                vec![error(ErrorCode::RateLimited, format!("at most {} join_show messages a minute", limits.joins_per_minute)).into()]
+                            } else if !rooms.contains_key(&show_id) && rooms.len() >= limits.shows {
+                                vec![error(ErrorCode::ValidationFailed, format!("follow at most {} shows at once", limits.shows)).into()]
                             } else {
                                 // Join the room before taking the snapshot: a change between the
                                 // two is then either in the snapshot or delivered after it.
-                                if streaming.insert(show_id) {
-                                    rooms.push(room_stream(show_id, hub.join(show_id)));
+                                if !rooms.contains_key(&show_id) {
+                                    rooms.insert(show_id, room_stream(hub.join(show_id)));
                                 }
                                 match snapshot(&*maps, show_id).await {
                                     Ok((version, message)) => {
@@ -96,15 +168,18 @@ pub async fn run(
                                     }
                                     Err(message) => {
                                         joined.remove(&show_id);
+                                        rooms.remove(&show_id);
+                                        hub.leave(show_id);
                                         vec![message.into()]
                                     }
                                 }
                             }
                         }
                         Ok(ClientMessage::LeaveShow { show_id }) => {
-                            // The room's stream stays (reused on a re-join); its changes are
-                            // filtered out while the show is not joined.
                             joined.remove(&show_id);
+                            if rooms.remove(&show_id).is_some() {
+                                hub.leave(show_id);
+                            }
                             continue;
                         }
                         Err(e) => vec![error(ErrorCode::BadRequest, format!("unreadable message: {e}")).into()],
@@ -175,6 +250,11 @@ pub async fn run(
             break closing;
         }
     };
+    let shows: Vec<ShowId> = rooms.keys().copied().collect();
+    drop(rooms);
+    for show in shows {
+        hub.leave(show);
+    }
     if let Closing::With(code, reason) = closing {
         let frame = CloseFrame {
             code,
@@ -184,16 +264,14 @@ pub async fn run(
     }
 }
 
-fn room_stream(show: ShowId, receiver: broadcast::Receiver<Arc<RoomChange>>) -> RoomStream {
-    BroadcastStream::new(receiver).map(Box::new(move |item| {
-        (
-            show,
-            match item {
-                Ok(change) => RoomEvent::Change(change),
-                Err(BroadcastStreamRecvError::Lagged(_)) => RoomEvent::Lagged,
-            },
-        )
-    }))
+fn room_stream(receiver: broadcast::Receiver<Arc<RoomChange>>) -> RoomStream {
+    fn event(item: Result<Arc<RoomChange>, BroadcastStreamRecvError>) -> RoomEvent {
+        match item {
+            Ok(change) => RoomEvent::Change(change),
+            Err(BroadcastStreamRecvError::Lagged(_)) => RoomEvent::Lagged,
+        }
+    }
+    BroadcastStream::new(receiver).map(event as fn(_) -> _)
 }
 
 async fn send<S>(sink: &mut S, message: Message) -> Result<(), Closing>

@@ -2,14 +2,12 @@
 //! from a weighted table, revealed once), loyalty points per seat, a coupon for every 10 seats,
 //! and everything taken back when a booking is refunded.
 
-mod prizes;
-
 use chrono::Utc;
 use eventory_shared::{BookingId, UserId};
 
-pub use prizes::{Prize, PrizeTable, PrizeTableError};
+pub use crate::config::prizes::{Prize, PrizeTable, PrizeTableError};
 
-use crate::auth::extract::Caller;
+use crate::auth::Caller;
 use crate::store::{BookingRecord, CouponRecord, RewardRecord, Store, StoreError, StoreResult};
 
 /// Seats a booking needs to earn a scratch card.
@@ -31,7 +29,7 @@ pub async fn on_confirmed(
         let reward = RewardRecord {
             booking_id: booking.id,
             user_id: booking.user_id,
-            prize: table.draw(&mut rand::thread_rng()).name().to_owned(),
+            prize: table.draw(&mut rand::rng()).name().to_owned(),
             revealed: false,
             voided: false,
             created_at: Utc::now(),

@@ -15,7 +15,7 @@ use eventory_shared::{
 };
 use uuid::Uuid;
 
-use crate::auth::extract::Caller;
+use crate::auth::Caller;
 use crate::live::SeatFeed;
 use crate::seats::{HoldState, LedgerError, SeatLedger};
 use crate::store::{BookingRecord, OutboxEntry, ShowCatalog, Store, StoreError};
@@ -72,9 +72,9 @@ pub fn channel_of(role: Role) -> Channel {
 pub fn booking_code() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::thread_rng();
+    let mut rng = rand::rng();
     (0..8)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
         .collect()
 }
 

@@ -23,7 +23,7 @@ use eventory_shared::{Booking, BookingId, BookingStatus, HoldId, Money};
 use super::checkout::{booking_code, CheckoutDesk, CheckoutError};
 use super::outcome::tickets_for;
 use super::{audit_once, hold_lost, outbox, AuditKey, SalesContext};
-use crate::auth::extract::Caller;
+use crate::auth::Caller;
 use crate::seats::HoldState;
 use crate::store::{BookingRecord, PaymentRecord, StoreError};
 
@@ -304,7 +304,7 @@ async fn sell_new(
             if let Some(change) = ctx.ledger.refund(b.show_id, b.id, &b.seats).await? {
                 ctx.feed.publish(change).await;
             }
-            if let Some(change) = crate::store::rebuild::rebuild_show(
+            if let Some(change) = crate::seats::rebuild::rebuild_show(
                 ctx.store.as_ref(),
                 ctx.ledger.as_ref(),
                 b.show_id,

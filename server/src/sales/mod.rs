@@ -16,6 +16,7 @@
 pub mod charge;
 pub mod checkout;
 pub mod exchange;
+pub mod holds;
 pub mod outcome;
 pub mod reconciler;
 pub mod refund;

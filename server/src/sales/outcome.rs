@@ -120,7 +120,7 @@ async fn succeeded(
                     {
                         ctx.feed.publish(change).await;
                     }
-                    if let Some(change) = crate::store::rebuild::rebuild_show(
+                    if let Some(change) = crate::seats::rebuild::rebuild_show(
                         ctx.store.as_ref(),
                         ctx.ledger.as_ref(),
                         booking.show_id,

@@ -16,7 +16,7 @@ use eventory_shared::events::DomainEvent;
 use eventory_shared::{BookingId, BookingStatus, SeatId};
 
 use super::{audit_once, outbox, AuditKey, SalesContext};
-use crate::auth::extract::Caller;
+use crate::auth::Caller;
 use crate::store::{BookingRecord, PaymentStatus, StoreError};
 
 /// Why a refund was refused.

@@ -226,6 +226,7 @@ mod tests {
             owner: owner.into(),
             ttl: Duration::from_secs(60),
             idempotency_key: None,
+            limits: crate::seats::HoldLimits::GENEROUS,
         }
     }
 

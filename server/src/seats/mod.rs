@@ -1,7 +1,7 @@
 //! The seat ledger: which seat of a show is available, held, processing or sold.
 //!
 //! One trait, [`SeatLedger`], two implementations that pass one contract test suite
-//! (`server/tests/ledger_contract.rs`):
+//! (`server/tests/it/ledger_contract.rs`):
 //! - [`RedisLedger`]: production. Every state change is one atomic Lua script over the keys of
 //!   one show, all sharing the hash tag `{show:<id>}` so the scripts stay atomic on Redis
 //!   Cluster.
@@ -13,8 +13,8 @@
 //! without a round-trip; it can never answer "available" on its own.
 
 mod fast_reject;
-mod holding;
 mod memory;
+pub mod rebuild;
 mod redis;
 pub mod redis_conn;
 mod sweeper;
@@ -29,7 +29,6 @@ use eventory_shared::{BookingId, HoldId, SeatId, SeatState, ShowId, Version};
 use serde::{Deserialize, Serialize};
 
 pub use fast_reject::FastRejectLedger;
-pub use holding::{HoldDesk, HoldError};
 pub use memory::MemoryLedger;
 pub use redis::RedisLedger;
 pub use sweeper::spawn_sweeper;
@@ -103,6 +102,27 @@ pub struct HoldRequest {
     pub ttl: Duration,
     /// Same owner + same key within the hold's life returns the same hold instead of a new one.
     pub idempotency_key: Option<String>,
+    /// How much the owner may hold and for how long.
+    pub limits: HoldLimits,
+}
+
+/// What one owner may hold: checked inside the ledger's atomic step, so concurrent holds of
+/// one account cannot get past the cap together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HoldLimits {
+    /// Most seats the owner's holds of one show may take at once (held or in payment),
+    /// counting this request.
+    pub max_seats_held: usize,
+    /// Longest a hold lives from its creation: `extend` never pushes its expiry further.
+    pub max_lifetime: Duration,
+}
+
+impl HoldLimits {
+    /// No cap and a day's life: for tools and tests that are not about limits.
+    pub const GENEROUS: HoldLimits = HoldLimits {
+        max_seats_held: 1_000_000,
+        max_lifetime: Duration::from_secs(86_400),
+    };
 }
 
 /// The answer to `hold`.
@@ -142,6 +162,10 @@ pub enum LedgerError {
     WrongHoldState(HoldId),
     #[error("the same idempotency key was used for other seats")]
     IdempotencyConflict,
+    #[error("the owner already holds {held} seats of this show (at most {max} at once)")]
+    HoldLimitReached { held: usize, max: usize },
+    #[error("hold {0} has reached its longest life")]
+    HoldLifetimeReached(HoldId),
     #[error("seat ledger backend: {0}")]
     Backend(#[from] anyhow::Error),
 }
@@ -184,7 +208,9 @@ pub trait SeatLedger: Send + Sync + 'static {
     /// The hold, if it still exists (an expired one not yet swept is returned as is).
     async fn get_hold(&self, hold_id: HoldId) -> LedgerResult<Option<Hold>>;
 
-    /// Pushes the expiry of a held (not processing) hold to now + `ttl`.
+    /// Pushes the expiry of a held (not processing) hold to now + `ttl`, never past the
+    /// hold's longest life (`HoldLimits::max_lifetime` from its creation); a hold already at
+    /// that deadline is `HoldLifetimeReached`.
     async fn extend(&self, hold_id: HoldId, ttl: Duration) -> LedgerResult<Hold>;
 
     /// Checkout claims the hold for `booking`: the hold's seats become processing and the hold
@@ -250,12 +276,15 @@ pub const FAST_REJECT_WINDOW: Duration = Duration::from_millis(250);
 /// How often the sweeper looks for expired holds (well under the 1 s promise).
 pub const SWEEP_INTERVAL: Duration = Duration::from_millis(250);
 
-/// The ledger the configuration asks for: Redis when `redis_url` is set, in-process otherwise;
+/// The ledger the settings ask for: Redis when `redis_url` is set, in-process otherwise;
 /// either way behind [`FastRejectLedger`].
-pub async fn connect(config: &crate::Config) -> anyhow::Result<std::sync::Arc<dyn SeatLedger>> {
-    Ok(match &config.redis_url {
+pub async fn connect(
+    settings: &crate::config::LedgerSettings,
+) -> anyhow::Result<std::sync::Arc<dyn SeatLedger>> {
+    use secrecy::ExposeSecret;
+    Ok(match &settings.redis_url {
         Some(url) => std::sync::Arc::new(FastRejectLedger::new(
-            RedisLedger::connect(url, config.redis_namespace.clone()).await?,
+            RedisLedger::connect(url.expose_secret(), settings.redis_namespace.clone()).await?,
             FAST_REJECT_WINDOW,
         )),
         None => std::sync::Arc::new(FastRejectLedger::new(

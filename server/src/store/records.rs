@@ -29,6 +29,26 @@ pub struct RefreshTokenRecord {
     pub user_id: UserId,
     pub expires_at: DateTime<Utc>,
     pub revoked: bool,
+    /// The sign-in this token descends from: every rotation stays in the family, and a reused
+    /// (already rotated) token revokes the whole family. `None` for tokens issued before
+    /// families existed.
+    #[serde(default)]
+    pub family: Option<Uuid>,
+    /// When the family ends however often it is rotated (its absolute lifetime).
+    #[serde(default)]
+    pub family_expires_at: Option<DateTime<Utc>>,
+    /// When the token was rotated or revoked (reuse soon after is a double click, not theft).
+    #[serde(default)]
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+/// Which refresh tokens to revoke at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefreshScope {
+    /// One sign-in's tokens (reuse detected, sign-out).
+    Family(Uuid),
+    /// Every token of an account (disabled).
+    User(UserId),
 }
 
 /// A booking with what only the server needs.

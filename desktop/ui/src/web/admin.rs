@@ -9,6 +9,10 @@ use super::bridge;
 use super::widgets::{local_time, ErrorBox, TopBar};
 use crate::chart::{bars, Bar};
 use crate::protocol::BookingQuery;
+use crate::protocol::{
+    AdminAnalytics, AdminAudit, AdminBookings, AdminCreateShow, AdminCreateVenue, AdminExportCsv,
+    AdminVenues,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Tab {
@@ -68,7 +72,7 @@ fn money(minor: i64, like: Option<Money>) -> String {
 
 #[component]
 fn Analytics() -> Element {
-    let data = use_resource(|| async { bridge::admin_analytics().await });
+    let data = use_resource(|| async { bridge::invoke(&AdminAnalytics {}).await });
     let read = data.read();
     let a = match &*read {
         None => return rsx! { p { "Loading…" } },
@@ -138,10 +142,13 @@ fn Bookings() -> Element {
         channel: serde_json::from_value::<Channel>(serde_json::Value::String(channel())).ok(),
         days: days().parse().ok(),
     };
-    let list = use_resource(move || async move { bridge::admin_bookings(&query()).await });
+    let list =
+        use_resource(
+            move || async move { bridge::invoke(&AdminBookings { query: query() }).await },
+        );
     let export = move |_| {
         spawn(async move {
-            match bridge::admin_export_csv(&query()).await {
+            match bridge::invoke(&AdminExportCsv { query: query() }).await {
                 Ok(path) => note.set(Some(format!("Exported to {path}"))),
                 Err(e) => note.set(Some(e.friendly())),
             }
@@ -194,8 +201,8 @@ fn Bookings() -> Element {
 
 #[component]
 fn ShowsAndVenues() -> Element {
-    let mut venues = use_resource(|| async { bridge::admin_venues().await });
-    let mut analytics = use_resource(|| async { bridge::admin_analytics().await });
+    let mut venues = use_resource(|| async { bridge::invoke(&AdminVenues {}).await });
+    let mut analytics = use_resource(|| async { bridge::invoke(&AdminAnalytics {}).await });
     rsx! {
         if let Some(Ok(list)) = &*venues.read() {
             NewShow { venues: list.clone(), on_created: move |_| analytics.restart() }
@@ -274,7 +281,7 @@ fn NewShow(venues: Vec<eventory_shared::Venue>, on_created: EventHandler<()>) ->
             Err(why) => message.set(Some((false, why))),
             Ok(request) => {
                 spawn(async move {
-                    match bridge::admin_create_show(&request).await {
+                    match bridge::invoke(&AdminCreateShow { show: request }).await {
                         Ok(show) => {
                             message.set(Some((
                                 true,
@@ -334,7 +341,7 @@ fn NewVenue(on_created: EventHandler<()>) -> Element {
             Err(why) => message.set(Some((false, why))),
             Ok(request) => {
                 spawn(async move {
-                    match bridge::admin_create_venue(&request).await {
+                    match bridge::invoke(&AdminCreateVenue { venue: request }).await {
                         Ok(v) => {
                             message.set(Some((
                                 true,
@@ -368,7 +375,7 @@ fn NewVenue(on_created: EventHandler<()>) -> Element {
 
 #[component]
 fn Audit() -> Element {
-    let log = use_resource(|| async { bridge::admin_audit().await });
+    let log = use_resource(|| async { bridge::invoke(&AdminAudit {}).await });
     rsx! {
         match &*log.read() {
             None => rsx! { p { "Loading…" } },

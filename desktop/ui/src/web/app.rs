@@ -4,13 +4,16 @@ use chrono::{DateTime, Utc};
 use dioxus::core::spawn_forever;
 use dioxus::prelude::*;
 use eventory_shared::api::UserProfile;
-use eventory_shared::{SeatState, ShowId};
+use eventory_shared::ShowId;
 use futures::StreamExt;
 
 use super::bridge;
 use crate::live_map::{LiveMap, MapEvent};
 use crate::mode::Mode;
 use crate::protocol::{DeviceSettings, LiveUpdate};
+use crate::protocol::{
+    GetDeviceSettings, JoinShow, LeaveShow, RestoreSession, ResyncShow, SetFullscreen, SignOut,
+};
 use crate::selection::Selection;
 
 /// Most seats one sale may take (the server enforces its own maximum too).
@@ -55,16 +58,16 @@ impl Ctx {
         // In the root scope: the screen that asked may be gone before the call is made.
         spawn_forever(async move {
             if let Some(previous) = previous {
-                let _ = bridge::leave_show(previous).await;
+                let _ = bridge::invoke(&LeaveShow { show_id: previous }).await;
             }
-            let _ = bridge::join_show(show).await;
+            let _ = bridge::invoke(&JoinShow { show_id: show }).await;
         });
     }
 
     pub fn unfollow(mut self) {
         if let Some(previous) = self.live.take().map(|m| m.show()) {
             spawn_forever(async move {
-                let _ = bridge::leave_show(previous).await;
+                let _ = bridge::invoke(&LeaveShow { show_id: previous }).await;
             });
         }
         self.selection.set(Selection::new(MAX_SEATS));
@@ -94,7 +97,7 @@ fn apply_update(mut ctx: Ctx, update: LiveUpdate) {
                 MapEvent::ResyncNeeded => {
                     if let Some(show) = ctx.live.read().as_ref().map(LiveMap::show) {
                         spawn(async move {
-                            let _ = bridge::resync_show(show).await;
+                            let _ = bridge::invoke(&ResyncShow { show_id: show }).await;
                         });
                     }
                 }
@@ -120,13 +123,6 @@ fn reconcile(mut ctx: Ctx) {
     if let Some(map) = live.as_ref().and_then(LiveMap::map) {
         ctx.selection.write().reconcile(map);
     }
-}
-
-/// Whether every seat of `seats` is `state` on the live map.
-pub fn all_in_state(ctx: &Ctx, seats: &[eventory_shared::SeatId], state: SeatState) -> bool {
-    let live = ctx.live.read();
-    live.as_ref()
-        .is_some_and(|m| !seats.is_empty() && seats.iter().all(|s| m.state(s) == state))
 }
 
 #[component]
@@ -161,11 +157,11 @@ pub fn App() -> Element {
     use_hook(move || {
         let mut ctx = ctx;
         spawn(async move {
-            match bridge::device_settings().await {
+            match bridge::invoke(&GetDeviceSettings {}).await {
                 Ok(settings) => ctx.settings.set(Some(settings)),
                 Err(e) => boot_error.set(Some(e.friendly())),
             }
-            if let Ok(Some(user)) = bridge::restore_session().await {
+            if let Ok(Some(user)) = bridge::invoke(&RestoreSession {}).await {
                 ctx.signed_in_at.set(Utc::now());
                 ctx.user.set(Some(user));
             }
@@ -201,8 +197,8 @@ pub fn App() -> Element {
 pub fn sign_out(mut ctx: Ctx) {
     ctx.unfollow();
     spawn_forever(async move {
-        let _ = bridge::sign_out().await;
-        let _ = bridge::set_fullscreen(false).await;
+        let _ = bridge::invoke(&SignOut {}).await;
+        let _ = bridge::invoke(&SetFullscreen { on: false }).await;
         ctx.user.set(None);
     });
 }

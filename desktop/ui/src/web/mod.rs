@@ -5,6 +5,7 @@ mod app;
 mod box_office;
 mod bridge;
 mod kiosk;
+mod sale_flow;
 mod seat_map;
 mod sign_in;
 mod widgets;

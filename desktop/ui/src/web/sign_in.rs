@@ -6,6 +6,7 @@ use dioxus::prelude::*;
 use super::app::Ctx;
 use super::bridge;
 use super::widgets::ErrorBox;
+use crate::protocol::{self, SaveDeviceSettings};
 
 #[component]
 pub fn SignIn(refused: Option<String>) -> Element {
@@ -34,7 +35,12 @@ pub fn SignIn(refused: Option<String>) -> Element {
         spawn(async move {
             let (typed_email, typed_password) =
                 (email.read().trim().to_owned(), password.read().clone());
-            match bridge::sign_in(&typed_email, &typed_password).await {
+            match bridge::invoke(&protocol::SignIn {
+                email: typed_email,
+                password: typed_password,
+            })
+            .await
+            {
                 Ok(user) => {
                     password.set(String::new());
                     ctx.signed_in_at.set(Utc::now());
@@ -50,7 +56,12 @@ pub fn SignIn(refused: Option<String>) -> Element {
     };
     let save_settings = move |_| {
         spawn(async move {
-            match bridge::save_device_settings(server_url.read().trim(), kiosk()).await {
+            match bridge::invoke(&SaveDeviceSettings {
+                server_url: server_url.read().trim().to_owned(),
+                kiosk: kiosk(),
+            })
+            .await
+            {
                 Ok(saved) => {
                     ctx.settings.set(Some(saved));
                     show_settings.set(false);

@@ -1,0 +1,37 @@
+//! The live feed as the screens receive it: one Tauri event per update.
+
+use eventory_shared::live::ServerMessage;
+use serde::{Deserialize, Serialize};
+
+/// The name of the Tauri event that carries [`LiveUpdate`]s to the screens.
+pub const LIVE_EVENT: &str = "eventory://live";
+
+/// A live-feed event forwarded to the screens.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LiveUpdate {
+    Connected,
+    Disconnected { reason: String },
+    Message { message: ServerMessage },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_updates_are_tagged() {
+        let json = serde_json::to_string(&LiveUpdate::Disconnected {
+            reason: "eof".into(),
+        })
+        .unwrap();
+        assert_eq!(json, r#"{"kind":"disconnected","reason":"eof"}"#);
+        let back: LiveUpdate = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            back,
+            LiveUpdate::Disconnected {
+                reason: "eof".into()
+            }
+        );
+    }
+}

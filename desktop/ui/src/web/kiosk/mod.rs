@@ -1,0 +1,128 @@
+//! Kiosk (self-service): full screen, large targets, an attract screen, card only, the
+//! scratch card when earned; back to the attract screen after 60 s without a touch; leaving
+//! kiosk mode needs the staff PIN. The sale itself is a [`crate::sale::Sale`], as at the box
+//! office; the screens here draw its state.
+
+mod done;
+mod pin;
+mod seats;
+mod shows;
+
+use chrono::Utc;
+use dioxus::prelude::*;
+use eventory_shared::api::ShowDetail;
+use eventory_shared::PaymentMethod;
+
+use super::app::Ctx;
+use super::bridge;
+use super::sale_flow::{dispatch, follow_live};
+use super::widgets::{Countdown, ErrorBox};
+use crate::kiosk::{Inactivity, IDLE_RESET};
+use crate::protocol::SetFullscreen;
+use crate::sale::{Sale, SaleEvent, SaleKind, SaleState};
+use done::KioskDone;
+use pin::PinDialog;
+use seats::KioskSeats;
+use shows::KioskShows;
+
+/// Which screen the kiosk shows; within a show, the sale's state decides.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    Attract,
+    Shows,
+    Sale(ShowDetail),
+}
+
+#[component]
+pub fn Kiosk() -> Element {
+    let ctx = use_context::<Ctx>();
+    let mut step = use_signal(|| Step::Attract);
+    let sale = use_signal(|| Sale::new(SaleKind::Kiosk));
+    let mut idle = use_signal(|| Inactivity::new(Utc::now(), IDLE_RESET));
+    let mut pin_open = use_signal(|| false);
+    follow_live(ctx, sale);
+
+    use_hook(|| {
+        spawn(async {
+            let _ = bridge::invoke(&SetFullscreen { on: true }).await;
+        });
+    });
+
+    // Back to the attract screen after a minute without a touch, letting go of any hold.
+    use_future(move || async move {
+        loop {
+            gloo_timers::future::TimeoutFuture::new(1000).await;
+            if idle.read().should_reset(Utc::now()) && *step.peek() != Step::Attract {
+                dispatch(ctx, sale, SaleEvent::Reset);
+                ctx.unfollow();
+                pin_open.set(false);
+                step.set(Step::Attract);
+            }
+        }
+    });
+
+    // A failed payment: back to the list of shows, the message stays.
+    use_effect(move || {
+        if matches!(sale.read().state(), SaleState::Failed { .. })
+            && matches!(*step.peek(), Step::Sale(_))
+        {
+            ctx.unfollow();
+            step.set(Step::Shows);
+        }
+    });
+
+    let seconds_left = idle.read().seconds_left(Utc::now());
+    let state = sale.read().state().clone();
+    rsx! {
+        div { class: "kiosk", id: "kiosk", onpointerdown: move |_| idle.write().touch(Utc::now()), onkeydown: move |_| idle.write().touch(Utc::now()),
+            button { class: "staff-corner", id: "staff-exit", "aria-label": "Staff", onclick: move |_| pin_open.set(true), "Staff" }
+            if pin_open() { PinDialog { open: pin_open } }
+            ErrorBox { message: sale.read().error().map(str::to_owned) }
+            match step() {
+                Step::Attract => rsx! {
+                    button { class: "attract", id: "attract", onclick: move |_| step.set(Step::Shows),
+                        h1 { "Tickets" }
+                        p { "Touch anywhere to start" }
+                    }
+                },
+                Step::Shows => rsx! { KioskShows { step, sale } },
+                Step::Sale(detail) => match state {
+                    SaleState::Selecting { .. } | SaleState::Holding { .. } => rsx! { KioskSeats { detail, step, sale } },
+                    SaleState::Failed { .. } => rsx! { KioskShows { step, sale } },
+                    SaleState::Held { hold } | SaleState::Paying { hold, .. } => {
+                        let price = ctx.live.read().as_ref().and_then(|m| m.map().cloned())
+                            .and_then(|m| crate::pricing::total(&detail.show, &m, &hold.seats));
+                        rsx! {
+                            div { class: "kiosk-panel",
+                                h2 { "{detail.show.title}" }
+                                p { class: "big", "Seats {hold.seats.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(\", \")}" }
+                                if let Some(p) = price { p { class: "big total", "Total {p}" } }
+                                Countdown { expires_at: hold.expires_at, on_expired: move |_| dispatch(ctx, sale, SaleEvent::HoldExpired) }
+                                p { "Payment by card only." }
+                                div { class: "inline",
+                                    button { class: "primary huge", id: "kiosk-pay", onclick: move |_| {
+                                        dispatch(ctx, sale, SaleEvent::PayPressed { payment: PaymentMethod::Card, cash_tendered: None });
+                                    }, "Pay by card" }
+                                    button { class: "secondary huge", onclick: move |_| {
+                                        dispatch(ctx, sale, SaleEvent::ReleasePressed);
+                                        step.set(Step::Shows);
+                                    }, "Cancel" }
+                                }
+                            }
+                        }
+                    }
+                    SaleState::Following { booking, .. } => rsx! {
+                        div { class: "kiosk-panel",
+                            h2 { "Follow the card terminal…" }
+                            p { class: "big", "{booking.amount}" }
+                        }
+                    },
+                    SaleState::Done { booking, tickets, .. } => rsx! { KioskDone { booking, tickets, step, sale } },
+                },
+            }
+            if step() != Step::Attract && seconds_left <= 15 {
+                p { class: "idle-hint", role: "status", "Still there? Returning to the start in {seconds_left} s." }
+            }
+        }
+    }
+}
