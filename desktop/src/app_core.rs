@@ -30,10 +30,14 @@ fn local<E: std::fmt::Display>(e: E) -> CommandError {
     CommandError::local(e.to_string())
 }
 
-/// A client of `url` that keeps every new refresh token (each rotation) in the keyring, so a
-/// restart resumes with the token the server still accepts.
-fn client_for(url: &str, credentials: &Credentials) -> Result<ApiClient, ClientError> {
-    let client = ApiClient::new(url)?;
+/// A client of `device`'s server, trusting its certificates, that keeps every new refresh token
+/// (each rotation) in the keyring, so a restart resumes with the token the server still accepts.
+fn client_for(device: &DeviceConfig, credentials: &Credentials) -> Result<ApiClient, DeviceError> {
+    let url = device.server_url.as_str();
+    let client = ApiClient::with_trust(url, device.trust()?).map_err(|e| match e {
+        ClientError::Insecure(message) => DeviceError::Insecure(message),
+        _ => DeviceError::BadServerUrl(url.to_owned()),
+    })?;
     let (credentials, url) = (credentials.clone(), url.to_owned());
     client.on_session(Arc::new(move |session| {
         if let Err(e) = credentials.save(&url, &session.refresh_token) {
@@ -61,8 +65,7 @@ impl AppCore {
         sink: LiveSink,
     ) -> Result<Self, DeviceError> {
         let device = DeviceConfig::load(&config_dir)?;
-        let client = client_for(&device.server_url, &credentials)
-            .map_err(|_| DeviceError::BadServerUrl(device.server_url.clone()))?;
+        let client = client_for(&device, &credentials)?;
         Ok(Self {
             config_dir,
             device: RwLock::new(device),
@@ -87,6 +90,7 @@ impl AppCore {
             server_url: device.server_url.clone(),
             kiosk: device.kiosk,
             kiosk_pin_set: device.kiosk_pin_hash.is_some(),
+            unencrypted: device.unencrypted(),
         }
     }
 
@@ -96,18 +100,22 @@ impl AppCore {
         server_url: &str,
         kiosk: bool,
     ) -> Result<DeviceSettings, CommandError> {
-        let url = normalise_server_url(server_url).map_err(local)?;
-        let changed_server = url != self.server_url();
+        let mut next = self.device.read().expect("device lock").clone();
+        let url = normalise_server_url(server_url, next.insecure_http).map_err(local)?;
+        let changed_server = url != next.server_url;
+        next.server_url = url;
+        next.kiosk = kiosk;
+        // Checked before anything changes: a client the new settings cannot make.
+        let client = match changed_server {
+            true => Some(client_for(&next, &self.credentials).map_err(local)?),
+            false => None,
+        };
         if changed_server {
             self.sign_out().await?;
         }
-        let mut next = self.device.read().expect("device lock").clone();
-        next.server_url = url.clone();
-        next.kiosk = kiosk;
         next.save(&self.config_dir).map_err(local)?;
         *self.device.write().expect("device lock") = next;
-        if changed_server {
-            let client = client_for(&url, &self.credentials).map_err(CommandError::from)?;
+        if let Some(client) = client {
             *self.client.write().expect("client lock") = Arc::new(client);
         }
         Ok(self.device_settings())
@@ -129,12 +137,7 @@ impl AppCore {
     /// Starts the live feed of the signed-in session (replacing any previous one).
     async fn start_live(&self) {
         let client = self.client();
-        let ws = client
-            .base()
-            .as_str()
-            .trim_end_matches('/')
-            .replacen("http", "ws", 1)
-            + "/api/live";
+        let (ws, trust) = (client.live_url(), client.trust().clone());
         let token: TokenSource = Arc::new(move || {
             let client = client.clone();
             Box::pin(async move { client.live_ticket().await.ok() })
@@ -150,7 +153,7 @@ impl AppCore {
                 });
             }
         });
-        let feed = LiveFeed::spawn(ws, token, events);
+        let feed = LiveFeed::spawn(ws, trust, token, events);
         if let Some(old) = self.live.lock().await.replace(feed) {
             old.stop().await;
         }

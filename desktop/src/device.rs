@@ -1,5 +1,7 @@
-//! The device configuration: which server this app talks to, whether it is a kiosk, the staff
-//! PIN that leaves kiosk mode (an argon2id hash, never the PIN), and the ticket printer. A TOML
+//! The device configuration: which server this app talks to and which certificates it trusts
+//! (the OS store plus an optional venue CA; plain HTTP beyond loopback only when explicitly
+//! allowed), whether it is a kiosk, the staff PIN that leaves kiosk mode (an argon2id hash,
+//! never the PIN), and the ticket printer. A TOML
 //! file in the platform config dir (`~/.config/eventory/device.toml` on Linux), or in
 //! `$EVENTORY_CONFIG_DIR` when set (tests, several instances on one machine).
 
@@ -22,8 +24,12 @@ pub enum DeviceError {
     },
     #[error("{path} is not a valid device configuration: {message}")]
     Parse { path: PathBuf, message: String },
-    #[error("the server address must start with http:// or https:// ({0:?})")]
+    #[error("the server address must start with https:// or http:// ({0:?})")]
     BadServerUrl(String),
+    #[error("{0}")]
+    Insecure(String),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
     #[error("a staff PIN is 4 to 12 digits")]
     BadPin,
     #[error("no platform config directory; set EVENTORY_CONFIG_DIR")]
@@ -53,6 +59,11 @@ pub struct DeviceConfig {
     pub printer: Printer,
     /// Where ticket PDFs are saved (default: the data dir's `tickets/`).
     pub tickets_dir: Option<PathBuf>,
+    /// A PEM file of certificate authorities trusted besides the OS store (a venue's own CA).
+    pub ca_file: Option<PathBuf>,
+    /// Allows plain `http://` to other machines (a trusted network only; every screen then
+    /// says the connection is not encrypted). Loopback is always allowed.
+    pub insecure_http: bool,
 }
 
 impl Default for DeviceConfig {
@@ -63,6 +74,8 @@ impl Default for DeviceConfig {
             kiosk_pin_hash: None,
             printer: Printer::None,
             tickets_dir: None,
+            ca_file: None,
+            insecure_http: false,
         }
     }
 }
@@ -77,14 +90,16 @@ pub fn config_dir() -> Result<PathBuf, DeviceError> {
         .ok_or(DeviceError::NoConfigDir)
 }
 
-/// Checks and normalises a server address ("http://host:8080", no trailing slash).
-pub fn normalise_server_url(url: &str) -> Result<String, DeviceError> {
+/// Checks and normalises a server address ("https://host", no trailing slash): `https://`, or
+/// `http://` to loopback (anywhere with `insecure_http`).
+pub fn normalise_server_url(url: &str, insecure_http: bool) -> Result<String, DeviceError> {
     let trimmed = url.trim().trim_end_matches('/');
     let parsed =
         reqwest::Url::parse(trimmed).map_err(|_| DeviceError::BadServerUrl(url.to_owned()))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
         return Err(DeviceError::BadServerUrl(url.to_owned()));
     }
+    crate::tls::check_scheme(&parsed, insecure_http).map_err(DeviceError::Insecure)?;
     Ok(trimmed.to_owned())
 }
 
@@ -106,7 +121,7 @@ impl DeviceConfig {
             Err(source) => return Err(DeviceError::Io { path, source }),
         };
         if let Ok(url) = std::env::var("EVENTORY_SERVER_URL") {
-            config.server_url = normalise_server_url(&url)?;
+            config.server_url = normalise_server_url(&url, config.insecure_http)?;
         }
         if std::env::var("EVENTORY_KIOSK").is_ok_and(|v| v == "1" || v == "true") {
             config.kiosk = true;
@@ -155,6 +170,21 @@ impl DeviceConfig {
             .unwrap_or(false)
     }
 
+    /// The certificates this device trusts, and whether it may use plain HTTP beyond loopback.
+    pub fn trust(&self) -> Result<crate::tls::TlsTrust, DeviceError> {
+        Ok(crate::tls::TlsTrust::new(
+            self.ca_file.as_deref(),
+            self.insecure_http,
+        )?)
+    }
+
+    /// Whether this device talks to its server unencrypted over the network (allowed by
+    /// `insecure_http`; shown on screen).
+    pub fn unencrypted(&self) -> bool {
+        reqwest::Url::parse(&self.server_url)
+            .is_ok_and(|url| crate::tls::check_scheme(&url, false).is_err())
+    }
+
     /// The folder ticket PDFs are saved in.
     pub fn tickets_dir(&self, config_dir: &Path) -> PathBuf {
         self.tickets_dir
@@ -201,12 +231,33 @@ mod tests {
     #[test]
     fn server_addresses_are_checked() {
         assert_eq!(
-            normalise_server_url(" http://10.0.0.5:8080/ ").unwrap(),
+            normalise_server_url(" https://tickets.example.org/ ", false).unwrap(),
+            "https://tickets.example.org"
+        );
+        assert_eq!(
+            normalise_server_url("http://127.0.0.1:8080/", false).unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        let err = normalise_server_url("http://10.0.0.5:8080", false).unwrap_err();
+        assert!(err.to_string().contains("not encrypted"), "{err}");
+        assert_eq!(
+            normalise_server_url(" http://10.0.0.5:8080/ ", true).unwrap(),
             "http://10.0.0.5:8080"
         );
-        assert!(normalise_server_url("ftp://x").is_err());
-        assert!(normalise_server_url("not a url").is_err());
-        assert!(normalise_server_url("").is_err());
+        assert!(normalise_server_url("ftp://x", true).is_err());
+        assert!(normalise_server_url("not a url", true).is_err());
+        assert!(normalise_server_url("", true).is_err());
+    }
+
+    #[test]
+    fn plain_http_beyond_loopback_is_shown_as_unencrypted() {
+        let mut config = DeviceConfig::default();
+        assert!(!config.unencrypted(), "loopback");
+        config.server_url = "https://tickets.example.org".into();
+        assert!(!config.unencrypted());
+        config.server_url = "http://10.0.0.5:8080".into();
+        config.insecure_http = true;
+        assert!(config.unencrypted());
     }
 
     #[test]

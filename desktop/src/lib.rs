@@ -8,6 +8,8 @@
 //! - [`credentials::Credentials`]: the refresh token in the OS keyring.
 //! - [`device::DeviceConfig`]: server address, kiosk mode, staff PIN, printer.
 //! - [`tickets`]: ticket PDFs with QR codes, saved and printed.
+//! - [`tls::TlsTrust`]: which servers are trusted (OS store, venue CA), plain HTTP only to
+//!   loopback.
 //! - [`app_core::AppCore`]: what the commands do, wired together.
 
 pub mod app_core;
@@ -17,3 +19,4 @@ pub mod credentials;
 pub mod device;
 pub mod live;
 pub mod tickets;
+pub mod tls;

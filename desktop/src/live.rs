@@ -16,6 +16,8 @@ use rand::Rng;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::tls::{certificate_problem, TlsTrust};
+
 /// What the feed tells the screens.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LiveEvent {
@@ -55,14 +57,16 @@ pub struct LiveFeed {
 }
 
 impl LiveFeed {
-    /// Connects to `ws_url` (e.g. "ws://127.0.0.1:8080/api/live") and keeps connecting.
+    /// Connects to `ws_url` (e.g. "wss://tickets.example.org/api/live") trusting `trust`'s
+    /// certificates, and keeps connecting.
     pub fn spawn(
         ws_url: String,
+        trust: TlsTrust,
         token: TokenSource,
         events: mpsc::UnboundedSender<LiveEvent>,
     ) -> Self {
         let (commands, receiver) = mpsc::unbounded_channel();
-        let task = tokio::spawn(run(ws_url, token, receiver, events));
+        let task = tokio::spawn(run(ws_url, trust, token, receiver, events));
         Self { commands, task }
     }
 
@@ -94,20 +98,38 @@ fn text(message: &ClientMessage) -> Message {
     )
 }
 
+/// Why a connection attempt failed, in words: a refused certificate says what to fix.
+fn connect_failure(e: &tokio_tungstenite::tungstenite::Error) -> String {
+    certificate_problem(e).unwrap_or_else(|| e.to_string())
+}
+
 async fn run(
     ws_url: String,
+    trust: TlsTrust,
     token: TokenSource,
     mut commands: mpsc::UnboundedReceiver<Command>,
     events: mpsc::UnboundedSender<LiveEvent>,
 ) {
     let mut followed: BTreeSet<ShowId> = BTreeSet::new();
     let mut backoff = MIN_BACKOFF;
+    let refused = reqwest::Url::parse(&ws_url)
+        .map_err(|e| e.to_string())
+        .and_then(|url| trust.check(&url))
+        .err();
     loop {
-        let reason = match token().await {
-            None => "not signed in".to_owned(),
-            Some(ticket) => {
-                match tokio_tungstenite::connect_async(format!("{ws_url}?ticket={ticket}")).await {
-                    Err(e) => e.to_string(),
+        let reason = match (&refused, token().await) {
+            (Some(refused), _) => refused.clone(),
+            (None, None) => "not signed in".to_owned(),
+            (None, Some(ticket)) => {
+                let connected = tokio_tungstenite::connect_async_tls_with_config(
+                    format!("{ws_url}?ticket={ticket}"),
+                    None,
+                    false,
+                    Some(trust.ws_connector()),
+                )
+                .await;
+                match connected {
+                    Err(e) => connect_failure(&e),
                     Ok((mut socket, _)) => {
                         backoff = MIN_BACKOFF;
                         if events.send(LiveEvent::Connected).is_err() {

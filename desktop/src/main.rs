@@ -67,7 +67,7 @@ fn main() -> std::process::ExitCode {
     };
     if let Some(url) = server_url {
         let saved = DeviceConfig::load(&config_dir).and_then(|mut config| {
-            config.server_url = device::normalise_server_url(&url)?;
+            config.server_url = device::normalise_server_url(&url, config.insecure_http)?;
             config.save(&config_dir)
         });
         if let Err(e) = saved {

@@ -14,7 +14,13 @@ pub enum ClientError {
         body: ApiErrorBody,
     },
     #[error("cannot reach the server: {0}")]
-    Network(#[from] reqwest::Error),
+    Network(reqwest::Error),
+    /// The server's certificate was refused: what is wrong and what to do.
+    #[error("{0}")]
+    Untrusted(String),
+    /// The address is not encrypted and the device does not allow that.
+    #[error("{0}")]
+    Insecure(String),
     #[error("sign in first")]
     NotSignedIn,
     #[error("bad server address: {0}")]
@@ -22,6 +28,15 @@ pub enum ClientError {
     /// Input caught before any call.
     #[error("{0}")]
     Invalid(String),
+}
+
+impl From<reqwest::Error> for ClientError {
+    fn from(e: reqwest::Error) -> Self {
+        match crate::tls::certificate_problem(&e) {
+            Some(problem) => ClientError::Untrusted(problem),
+            None => ClientError::Network(e),
+        }
+    }
 }
 
 impl From<ClientError> for CommandError {
@@ -39,6 +54,8 @@ impl From<ClientError> for CommandError {
                 seats: Vec::new(),
                 offline: true,
             },
+            // Not "offline": the words say what to fix (nothing was sent either way).
+            ClientError::Untrusted(message) => CommandError::local(message),
             ClientError::NotSignedIn => CommandError {
                 code: Some(ErrorCode::Unauthorized),
                 message: "sign in first".into(),

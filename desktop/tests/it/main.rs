@@ -1,6 +1,7 @@
 //! The desktop's integration tests, one binary: `native_side` (the client and live feed
-//! against the shared in-process server, `eventory_testkit::TestServer`) and `e2e` (the real
-//! app under Xvfb through WebDriver; `#[ignore]`d, run by `scripts/e2e.sh`).
+//! against the shared in-process server, `eventory_testkit::TestServer`), `tls` (the same over
+//! HTTPS/WSS with a test CA) and `e2e` (the real app under Xvfb through WebDriver; `#[ignore]`d, run by `scripts/e2e.sh`).
 
 mod e2e;
 mod native_side;
+mod tls;

@@ -17,32 +17,41 @@ use eventory_testkit::TestServer;
 use eventory_ui::live_map::{LiveMap, MapEvent};
 use tokio::sync::mpsc;
 
-fn config(dir: &std::path::Path, address: SocketAddr) -> Config {
+/// The server's configuration: embedded backends in `dir`, on `address`, plus `extra`
+/// environment variables.
+pub(crate) fn config_with(
+    dir: &std::path::Path,
+    address: SocketAddr,
+    extra: &[(&str, String)],
+) -> Config {
     Config::from_sources(None, |key| match key {
         "EVENTORY_DATA_DIR" => Some(dir.display().to_string()),
         "EVENTORY_BIND" => Some(address.to_string()),
         "EVENTORY_JWT_SECRET" => Some("desktop-test-secret-desktop-test-secret".into()),
         "EVENTORY_CARD_LATENCY_MS" => Some("5".into()),
-        _ => None,
+        _ => extra
+            .iter()
+            .find(|(name, _)| *name == key)
+            .map(|(_, value)| value.clone()),
     })
     .unwrap()
 }
 
 /// The whole server in this process (the tests' shared in-process server), on `address`.
 async fn start(dir: &std::path::Path, address: SocketAddr) -> TestServer {
-    TestServer::start_at(config(dir, address), address)
+    TestServer::start_at(config_with(dir, address, &[]), address)
         .await
         .expect("server starts")
 }
 
-fn free_address() -> SocketAddr {
+pub(crate) fn free_address() -> SocketAddr {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
 }
 
-async fn cashier(state: &AppState) -> (String, String) {
+pub(crate) async fn cashier(state: &AppState) -> (String, String) {
     let email = "till@eventory.test".to_owned();
     let password = "till password 1".to_owned();
     state
@@ -61,7 +70,7 @@ async fn cashier(state: &AppState) -> (String, String) {
     (email, password)
 }
 
-fn token_source(client: &Arc<ApiClient>) -> TokenSource {
+pub(crate) fn token_source(client: &Arc<ApiClient>) -> TokenSource {
     let client = client.clone();
     Arc::new(move || {
         let client = client.clone();
@@ -69,7 +78,7 @@ fn token_source(client: &Arc<ApiClient>) -> TokenSource {
     })
 }
 
-async fn next_event(events: &mut mpsc::UnboundedReceiver<LiveEvent>) -> LiveEvent {
+pub(crate) async fn next_event(events: &mut mpsc::UnboundedReceiver<LiveEvent>) -> LiveEvent {
     tokio::time::timeout(Duration::from_secs(15), events.recv())
         .await
         .expect("a live event")
@@ -77,7 +86,7 @@ async fn next_event(events: &mut mpsc::UnboundedReceiver<LiveEvent>) -> LiveEven
 }
 
 /// Applies live events to the map until `done` says so.
-async fn follow(
+pub(crate) async fn follow(
     events: &mut mpsc::UnboundedReceiver<LiveEvent>,
     map: &mut LiveMap,
     feed: &LiveFeed,
@@ -118,7 +127,8 @@ async fn a_cashier_sells_from_the_live_map_and_the_feed_survives_a_server_restar
 
     let (tx, mut events) = mpsc::unbounded_channel();
     let feed = LiveFeed::spawn(
-        format!("ws://{address}/api/live"),
+        client.live_url(),
+        client.trust().clone(),
         token_source(&client),
         tx,
     );

@@ -1,7 +1,8 @@
 //! The accept loop: what `axum::serve` does, plus what it cannot be told — a header-read
 //! timeout (a client that trickles its request headers is cut off: slowloris) and a cap on
 //! open connections (past it, new connections wait in the listen backlog). HTTP/1.1 and
-//! HTTP/2, websocket upgrades, the client address for every request (`ConnectInfo`), and a
+//! HTTP/2, websocket upgrades, TLS when the server holds a certificate (the handshake counts
+//! against the header-read timeout), the client address for every request (`ConnectInfo`), and a
 //! graceful shutdown that lets requests in flight finish.
 
 use std::convert::Infallible;
@@ -15,8 +16,10 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
@@ -32,11 +35,12 @@ pub struct ListenerLimits {
     pub drain: Duration,
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then drains.
+/// Serves `app` on `listener` (over TLS with `tls`) until `shutdown` completes, then drains.
 pub async fn serve_connections(
     listener: TcpListener,
     app: Router,
     limits: ListenerLimits,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
     let mut builder = Builder::new(TokioExecutor::new());
@@ -80,6 +84,7 @@ pub async fn serve_connections(
         let watcher = graceful.watcher();
         let header_timeout = limits.header_read_timeout;
         let closing = closing.clone();
+        let tls = tls.clone();
         tasks.spawn(async move {
             // The protocol detection reads the first bytes without a timer: a client that
             // connects and sends nothing would hold its place for ever.
@@ -92,23 +97,19 @@ pub async fn serve_connections(
                 Ok(Ok(n)) if n > 0 => {}
                 _ => return drop(permit),
             }
-            let service =
-                hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-                    request.extensions_mut().insert(ConnectInfo(peer));
-                    let app = app.clone();
-                    async move {
-                        Ok::<_, Infallible>(
-                            app.oneshot(request.map(axum::body::Body::new))
-                                .await
-                                .unwrap_or_else(|never| match never {}),
-                        )
+            match tls {
+                None => serve_one(stream, &builder, app, peer, watcher).await,
+                Some(tls) => {
+                    let handshake = tokio::select! {
+                        () = closing.cancelled() => return drop(permit),
+                        done = tokio::time::timeout(header_timeout, tls.accept(stream)) => done,
+                    };
+                    match handshake {
+                        Ok(Ok(stream)) => serve_one(stream, &builder, app, peer, watcher).await,
+                        Ok(Err(e)) => tracing::debug!(%peer, "TLS handshake failed: {e}"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                     }
-                });
-            let connection = builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                .into_owned();
-            if let Err(e) = watcher.watch(connection).await {
-                tracing::debug!(%peer, "connection ended: {e}");
+                }
             }
             drop(permit);
         });
@@ -126,6 +127,35 @@ pub async fn serve_connections(
     Ok(())
 }
 
+/// Serves HTTP/1.1 or HTTP/2 (with upgrades) on one connection until it closes.
+async fn serve_one<I>(
+    io: I,
+    builder: &Builder<TokioExecutor>,
+    app: Router,
+    peer: std::net::SocketAddr,
+    watcher: hyper_util::server::graceful::Watcher,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        request.extensions_mut().insert(ConnectInfo(peer));
+        let app = app.clone();
+        async move {
+            Ok::<_, Infallible>(
+                app.oneshot(request.map(axum::body::Body::new))
+                    .await
+                    .unwrap_or_else(|never| match never {}),
+            )
+        }
+    });
+    let connection = builder
+        .serve_connection_with_upgrades(TokioIo::new(io), service)
+        .into_owned();
+    if let Err(e) = watcher.watch(connection).await {
+        tracing::debug!(%peer, "connection ended: {e}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,7 +171,7 @@ mod tests {
             get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move { peer.ip().to_string() }),
         );
         let (stop, stopped) = tokio::sync::oneshot::channel();
-        tokio::spawn(serve_connections(listener, app, limits, async {
+        tokio::spawn(serve_connections(listener, app, limits, None, async {
             let _ = stopped.await;
         }));
         (address, stop)

@@ -14,7 +14,7 @@ use crate::config::Config;
 
 /// A running in-process server; stop it with [`LocalServer::shutdown`].
 pub struct LocalServer {
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>` (`https://localhost:<port>` with a TLS certificate configured).
     pub base: String,
     pub address: SocketAddr,
     /// Its services (ports and desks), for tests and load generators that look behind the API.
@@ -41,7 +41,10 @@ impl LocalServer {
             let _ = stopped.await;
         }));
         Ok(Self {
-            base: format!("http://{address}"),
+            base: match state.config.http.tls_cert_file {
+                Some(_) => format!("https://localhost:{}", address.port()),
+                None => format!("http://{address}"),
+            },
             address,
             state,
             stop: Some(stop),

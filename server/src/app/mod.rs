@@ -202,6 +202,7 @@ mod background;
 mod listener;
 mod local;
 mod serve;
+mod tls;
 
 pub use background::Background;
 pub use local::LocalServer;

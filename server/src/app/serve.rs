@@ -66,7 +66,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = TcpListener::bind(state.config.http.bind)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", state.config.http.bind))?;
-    tracing::info!(address = %listener.local_addr()?, "listening");
+    let scheme = match state.config.http.tls_cert_file {
+        Some(_) => "https",
+        None => "http",
+    };
+    tracing::info!(address = %listener.local_addr()?, scheme, "listening");
     serve_on(listener, state, shutdown_signal()).await
 }
 
@@ -76,6 +80,8 @@ pub async fn serve_on(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    // A certificate that cannot be read stops the start, before any worker runs.
+    let tls = super::tls::acceptor(&state.config.http)?;
     let background = Background::start(&state, state.config.process.run_workers);
     let shutdown_token = state.shutdown.clone();
     let live_sessions = state.live_sessions.clone();
@@ -95,10 +101,11 @@ pub async fn serve_on(
             metrics,
             http::metrics::router(),
             limits,
+            None,
             async move { stop.cancelled().await },
         ));
     }
-    let served = serve_connections(listener, router(state), limits, shutdown).await;
+    let served = serve_connections(listener, router(state), limits, tls, shutdown).await;
     // No new requests: drain the workers, then stop the rest.
     background.stop().await;
     shutdown_token.cancel();

@@ -1,6 +1,7 @@
 //! Settings of the HTTP API: where it listens and how it treats requests.
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -31,6 +32,11 @@ pub struct HttpSettings {
     /// Serve `/metrics` on this address only (e.g. a management network) instead of on `bind`.
     #[serde(deserialize_with = "parse::optional_socket_addr")]
     pub metrics_bind: Option<SocketAddr>,
+    /// PEM certificate chain: with `tls_key_file`, the API is served over HTTPS/WSS itself
+    /// (single-box venues). Without both it speaks plain HTTP, for a TLS proxy in front.
+    pub tls_cert_file: Option<PathBuf>,
+    /// PEM private key of `tls_cert_file`.
+    pub tls_key_file: Option<PathBuf>,
 }
 
 impl Default for HttpSettings {
@@ -43,6 +49,8 @@ impl Default for HttpSettings {
             header_read_timeout: Duration::from_secs(10),
             max_connections: 10_000,
             metrics_bind: None,
+            tls_cert_file: None,
+            tls_key_file: None,
         }
     }
 }
@@ -62,6 +70,11 @@ impl HttpSettings {
         within("max_connections", self.max_connections, 1..=1_000_000)?;
         if self.metrics_bind == Some(self.bind) {
             return Err(invalid("metrics_bind", "must differ from bind"));
+        }
+        match (&self.tls_cert_file, &self.tls_key_file) {
+            (Some(_), None) => return Err(invalid("tls_cert_file", "needs tls_key_file too")),
+            (None, Some(_)) => return Err(invalid("tls_key_file", "needs tls_cert_file too")),
+            _ => {}
         }
         if !(1024..=16 * 1024 * 1024).contains(&self.body_limit_bytes) {
             return Err(invalid(

@@ -170,6 +170,16 @@ fn rejects_bad_values_with_the_key_named() {
         ),
         ("EVENTORY_METRICS_BIND", "nowhere", "metrics_bind"),
         (
+            "EVENTORY_TLS_CERT_FILE",
+            "/etc/eventory/cert.pem",
+            "tls_cert_file",
+        ),
+        (
+            "EVENTORY_TLS_KEY_FILE",
+            "/etc/eventory/key.pem",
+            "tls_key_file",
+        ),
+        (
             "EVENTORY_REFRESH_FAMILY_LIFETIME_SECS",
             "400",
             "refresh_family_lifetime_secs",
@@ -286,7 +296,7 @@ fn accepts_broker_lists() {
 #[test]
 fn every_key_has_one_environment_variable() {
     let vars = env_vars();
-    assert_eq!(vars.len(), 42);
+    assert_eq!(vars.len(), 44);
     let unique: std::collections::BTreeSet<_> = vars.iter().map(|(_, v)| v.clone()).collect();
     assert_eq!(unique.len(), vars.len());
     for (key, var) in [

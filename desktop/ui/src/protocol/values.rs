@@ -11,6 +11,10 @@ pub struct DeviceSettings {
     pub kiosk: bool,
     /// Whether a staff PIN to leave kiosk mode is configured.
     pub kiosk_pin_set: bool,
+    /// Plain HTTP to another machine (allowed by `insecure_http` in device.toml): every screen
+    /// says the connection is not encrypted.
+    #[serde(default)]
+    pub unencrypted: bool,
 }
 
 /// Where a ticket PDF went.

@@ -27,6 +27,8 @@ pub struct Ctx {
     pub signed_in_at: Signal<DateTime<Utc>>,
     /// Whether the live feed is up (a banner shows while it is not).
     pub connected: Signal<bool>,
+    /// Why the live feed last dropped (a refused certificate says what to fix).
+    pub disconnect_reason: Signal<Option<String>>,
     /// The live map of the show on screen.
     pub live: Signal<Option<LiveMap>>,
     pub selection: Signal<Selection>,
@@ -78,12 +80,14 @@ fn apply_update(mut ctx: Ctx, update: LiveUpdate) {
     match update {
         LiveUpdate::Connected => {
             ctx.connected.set(true);
+            ctx.disconnect_reason.set(None);
             if let Some(map) = ctx.live.write().as_mut() {
                 map.set_connected(true);
             }
         }
-        LiveUpdate::Disconnected { .. } => {
+        LiveUpdate::Disconnected { reason } => {
             ctx.connected.set(false);
+            ctx.disconnect_reason.set(Some(reason));
             if let Some(map) = ctx.live.write().as_mut() {
                 map.set_connected(false);
             }
@@ -132,6 +136,7 @@ pub fn App() -> Element {
         user: Signal::new(None),
         signed_in_at: Signal::new(Utc::now()),
         connected: Signal::new(false),
+        disconnect_reason: Signal::new(None),
         live: Signal::new(None),
         selection: Signal::new(Selection::new(MAX_SEATS)),
         last_change: Signal::new((0, Vec::new())),
@@ -170,10 +175,24 @@ pub fn App() -> Element {
     });
 
     let mode = ctx.mode();
+    let unencrypted = ctx
+        .settings
+        .read()
+        .as_ref()
+        .filter(|s| s.unencrypted)
+        .map(|s| s.server_url.clone());
     rsx! {
+        if let Some(url) = unencrypted {
+            div { class: "banner insecure", role: "status", id: "unencrypted-banner",
+                "Not encrypted: this device talks to {url} over plain HTTP (insecure_http in device.toml). Use it on a trusted network only."
+            }
+        }
         if !*ctx.connected.read() && ctx.user.read().is_some() {
             div { class: "banner offline", role: "alert", id: "offline-banner",
                 "Connection to the server lost: the seat map is greyed out until it is re-synced. Nothing is sold from a stale map."
+                if let Some(reason) = ctx.disconnect_reason.read().clone() {
+                    span { class: "reason", " ({reason})" }
+                }
             }
         }
         if let Some(error) = boot_error() {
