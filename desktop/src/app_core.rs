@@ -21,6 +21,7 @@ use crate::client::{ApiClient, ClientError};
 use crate::credentials::Credentials;
 use crate::device::{normalise_server_url, DeviceConfig, DeviceError};
 use crate::live::{LiveEvent, LiveFeed, TokenSource};
+use crate::pin_guard::PinGuard;
 use crate::tickets;
 
 /// Where live updates go (the Tauri shell emits them as a window event).
@@ -53,6 +54,7 @@ pub struct AppCore {
     device: RwLock<DeviceConfig>,
     client: RwLock<Arc<ApiClient>>,
     live: Mutex<Option<LiveFeed>>,
+    pin_guard: Mutex<PinGuard>,
     credentials: Credentials,
     sink: LiveSink,
 }
@@ -71,6 +73,7 @@ impl AppCore {
             device: RwLock::new(device),
             client: RwLock::new(Arc::new(client)),
             live: Mutex::new(None),
+            pin_guard: Mutex::new(PinGuard::default()),
             credentials,
             sink,
         })
@@ -209,12 +212,21 @@ impl AppCore {
     }
 
     pub async fn unlock_kiosk(&self, pin: &str) -> Result<(), CommandError> {
+        let now = std::time::Instant::now();
+        if let Err(wait) = self.pin_guard.lock().await.check(now) {
+            return Err(CommandError::local(format!(
+                "Too many wrong PINs: try again in {} s.",
+                wait.as_secs().max(1)
+            )));
+        }
         let ok = self.device.read().expect("device lock").verify_pin(pin);
         if ok {
+            self.pin_guard.lock().await.succeeded();
             Ok(())
         } else {
-            // A wrong PIN costs a second, so guessing at the kiosk is slow.
-            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            // Each wrong PIN doubles the wait before the next try (answered after it).
+            let wait = self.pin_guard.lock().await.failed(now);
+            tokio::time::sleep_until((now + wait).into()).await;
             Err(CommandError::local(
                 if self.device_settings().kiosk_pin_set {
                     "Wrong PIN."

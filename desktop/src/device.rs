@@ -30,7 +30,7 @@ pub enum DeviceError {
     Insecure(String),
     #[error(transparent)]
     Tls(#[from] crate::tls::TlsError),
-    #[error("a staff PIN is 4 to 12 digits")]
+    #[error("a staff PIN is 6 to 12 digits")]
     BadPin,
     #[error("no platform config directory; set EVENTORY_CONFIG_DIR")]
     NoConfigDir,
@@ -144,7 +144,7 @@ impl DeviceConfig {
 
     /// Sets the staff PIN that leaves kiosk mode.
     pub fn set_pin(&mut self, pin: &str) -> Result<(), DeviceError> {
-        if !(4..=12).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
+        if !(6..=12).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
             return Err(DeviceError::BadPin);
         }
         let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
@@ -208,12 +208,12 @@ mod tests {
             printer: Printer::Named("front-desk".into()),
             ..DeviceConfig::default()
         };
-        config.set_pin("2468").unwrap();
+        config.set_pin("246813").unwrap();
         config.save(dir.path()).unwrap();
         let back = DeviceConfig::load(dir.path()).unwrap();
         assert_eq!(back, config);
         let text = std::fs::read_to_string(dir.path().join("device.toml")).unwrap();
-        assert!(!text.contains("2468"), "the PIN is stored hashed");
+        assert!(!text.contains("246813"), "the PIN is stored hashed");
     }
 
     #[test]
@@ -225,6 +225,10 @@ mod tests {
         assert!(!config.verify_pin("135791"));
         assert!(!config.verify_pin(""));
         assert!(matches!(config.set_pin("12"), Err(DeviceError::BadPin)));
+        assert!(
+            matches!(config.set_pin("2468"), Err(DeviceError::BadPin)),
+            "4 digits are too few"
+        );
         assert!(matches!(config.set_pin("12ab"), Err(DeviceError::BadPin)));
     }
 

@@ -18,5 +18,6 @@ pub mod commands;
 pub mod credentials;
 pub mod device;
 pub mod live;
+pub mod pin_guard;
 pub mod tickets;
 pub mod tls;

@@ -35,7 +35,7 @@ enum Command {
         #[arg(long)]
         config_dir: Option<std::path::PathBuf>,
     },
-    /// Set the staff PIN (4-12 digits) that leaves kiosk mode on this device.
+    /// Set the staff PIN (6-12 digits) that leaves kiosk mode on this device.
     SetKioskPin { pin: String },
 }
 

@@ -307,7 +307,7 @@ async fn cashier_sells_for_cash_and_a_second_app_sees_it_then_kiosk_and_admin() 
     let dir_a = tempfile::tempdir().unwrap();
     let dir_b = tempfile::tempdir().unwrap();
     let mut config_b = DeviceConfig::default();
-    config_b.set_pin("2468").unwrap();
+    config_b.set_pin("246813").unwrap();
     config_b.save(dir_b.path()).unwrap();
     let (driver_a, driver_b) = (Driver::start().await, Driver::start().await);
     let app_a = driver_a.open(&url, dir_a.path()).await;
@@ -430,10 +430,10 @@ async fn cashier_sells_for_cash_and_a_second_app_sees_it_then_kiosk_and_admin() 
     shot(&app_b, "kiosk-scratch-card").await;
     // Leaving kiosk mode takes the staff PIN: a wrong one is refused.
     click(&app_b, "#staff-exit").await;
-    type_into(&app_b, "#kiosk-pin", "1111").await;
+    type_into(&app_b, "#kiosk-pin", "111111").await;
     click(&app_b, "#kiosk-unlock").await;
     wait_text(&app_b, ".modal .error-box", "Wrong PIN").await;
-    type_into(&app_b, "#kiosk-pin", "2468").await;
+    type_into(&app_b, "#kiosk-pin", "246813").await;
     click(&app_b, "#kiosk-unlock").await;
     find(&app_b, "#sign-in-form").await;
 
