@@ -105,6 +105,24 @@ pub(crate) async fn follow(
     }
 }
 
+/// A live feed of `client`'s server following `show`, once its first snapshot is on the map.
+pub(crate) async fn follow_show(
+    client: &Arc<ApiClient>,
+    show: ShowId,
+) -> (LiveFeed, mpsc::UnboundedReceiver<LiveEvent>, LiveMap) {
+    let (tx, mut events) = mpsc::unbounded_channel();
+    let feed = LiveFeed::spawn(
+        client.live_url(),
+        client.trust().clone(),
+        token_source(client),
+        tx,
+    );
+    feed.join(show);
+    let mut map = LiveMap::new(show);
+    follow(&mut events, &mut map, &feed, |m| !m.is_stale()).await;
+    (feed, events, map)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cashier_sells_from_the_live_map_and_the_feed_survives_a_server_restart() {
     let dir = tempfile::tempdir().unwrap();
@@ -125,16 +143,7 @@ async fn a_cashier_sells_from_the_live_map_and_the_feed_survives_a_server_restar
     let me = client.sign_in(&email, &password).await.unwrap();
     assert_eq!(me.role, Role::Cashier);
 
-    let (tx, mut events) = mpsc::unbounded_channel();
-    let feed = LiveFeed::spawn(
-        client.live_url(),
-        client.trust().clone(),
-        token_source(&client),
-        tx,
-    );
-    feed.join(show);
-    let mut map = LiveMap::new(show);
-    follow(&mut events, &mut map, &feed, |m| !m.is_stale()).await;
+    let (feed, mut events, mut map) = follow_show(&client, show).await;
 
     // Hold, pay cash, and watch the seats turn sold on the live map.
     let hold = client

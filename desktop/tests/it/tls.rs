@@ -12,11 +12,12 @@ use eventory_desktop::tls::TlsTrust;
 use eventory_server::store::test_support;
 use eventory_shared::{Currency, Money, PaymentMethod, SeatState, ShowId};
 use eventory_testkit::TestServer;
-use eventory_ui::live_map::LiveMap;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
 use tokio::sync::mpsc;
 
-use super::native_side::{cashier, config_with, follow, free_address, next_event, token_source};
+use super::native_side::{
+    cashier, config_with, follow, follow_show, free_address, next_event, token_source,
+};
 
 /// A certificate authority of its own, as a PEM file, and what it signs.
 struct TestCa {
@@ -90,16 +91,7 @@ async fn over_https_and_wss_a_cashier_signs_in_sells_and_refreshes() {
     client.sign_in(&email, &password).await.unwrap();
     assert!(client.live_url().starts_with("wss://localhost:"));
 
-    let (tx, mut events) = mpsc::unbounded_channel();
-    let feed = LiveFeed::spawn(
-        client.live_url(),
-        client.trust().clone(),
-        token_source(&client),
-        tx,
-    );
-    feed.join(show);
-    let mut map = LiveMap::new(show);
-    follow(&mut events, &mut map, &feed, |m| !m.is_stale()).await;
+    let (feed, mut events, mut map) = follow_show(&client, show).await;
 
     let hold = client
         .hold(show, vec!["A1".parse().unwrap(), "A2".parse().unwrap()])
