@@ -22,6 +22,8 @@ use crate::credentials::Credentials;
 use crate::device::{normalise_server_url, DeviceConfig, DeviceError};
 use crate::live::{LiveEvent, LiveFeed, TokenSource};
 use crate::pin_guard::PinGuard;
+use crate::staff_access::StaffAccess;
+use crate::staff_pin::StaffPin;
 use crate::tickets;
 
 /// Where live updates go (the Tauri shell emits them as a window event).
@@ -54,29 +56,73 @@ pub struct AppCore {
     device: RwLock<DeviceConfig>,
     client: RwLock<Arc<ApiClient>>,
     live: Mutex<Option<LiveFeed>>,
-    pin_guard: Mutex<PinGuard>,
+    /// Serialises PIN tries (the guard itself is kept in a file).
+    pin_tries: Mutex<()>,
+    staff: std::sync::Mutex<StaffAccess>,
     credentials: Credentials,
     sink: LiveSink,
 }
 
 impl AppCore {
-    /// Loads the device configuration from `config_dir`; live updates go to `sink`.
+    /// Loads the device configuration from `config_dir`; live updates go to `sink`. The
+    /// session is kept by `credentials` unless the configuration names a credential file.
     pub fn new(
         config_dir: PathBuf,
         credentials: Credentials,
         sink: LiveSink,
     ) -> Result<Self, DeviceError> {
         let device = DeviceConfig::load(&config_dir)?;
+        let credentials = match &device.credential_file {
+            Some(path) => Credentials::file(path),
+            None => credentials,
+        };
         let client = client_for(&device, &credentials)?;
         Ok(Self {
             config_dir,
             device: RwLock::new(device),
             client: RwLock::new(Arc::new(client)),
             live: Mutex::new(None),
-            pin_guard: Mutex::new(PinGuard::default()),
+            pin_tries: Mutex::new(()),
+            staff: std::sync::Mutex::new(StaffAccess::default()),
             credentials,
             sink,
         })
+    }
+
+    /// The staff PIN as configured now (read each time: `set-kiosk-pin` needs no restart).
+    fn staff_pin(&self) -> StaffPin {
+        let file = self
+            .device
+            .read()
+            .expect("device lock")
+            .pin_file(&self.config_dir);
+        StaffPin::load(&file)
+    }
+
+    fn kiosk_device(&self) -> bool {
+        self.device.read().expect("device lock").kiosk
+    }
+
+    fn staff(&self) -> std::sync::MutexGuard<'_, StaffAccess> {
+        self.staff.lock().expect("staff lock")
+    }
+
+    /// Whether what a kiosk refuses customers is allowed now: not a kiosk, or staff unlocked
+    /// it (PIN or admin).
+    fn staff_allowed(&self) -> bool {
+        let kiosk = self.kiosk_device();
+        self.staff().allows(kiosk, std::time::Instant::now())
+    }
+
+    /// Whether the window may close now (otherwise the shell shows the PIN screen instead).
+    pub fn may_close(&self) -> bool {
+        self.staff_allowed()
+    }
+
+    /// Whether this device behaves as a kiosk now (a kiosk device, or a kiosk signed in).
+    pub fn locked(&self) -> bool {
+        let kiosk = self.kiosk_device();
+        self.staff().locked(kiosk)
     }
 
     fn client(&self) -> Arc<ApiClient> {
@@ -88,21 +134,29 @@ impl AppCore {
     }
 
     pub fn device_settings(&self) -> DeviceSettings {
+        let pin = self.staff_pin();
         let device = self.device.read().expect("device lock");
         DeviceSettings {
             server_url: device.server_url.clone(),
             kiosk: device.kiosk,
-            kiosk_pin_set: device.kiosk_pin_hash.is_some(),
+            kiosk_pin_set: pin.is_set(),
+            pin_problem: pin.problem(),
             unencrypted: device.unencrypted(),
         }
     }
 
     /// Points the app at another server (signing out of the old one) and/or makes it a kiosk.
+    /// A kiosk's settings need the staff PIN (or an admin) first.
     pub async fn save_device_settings(
         &self,
         server_url: &str,
         kiosk: bool,
     ) -> Result<DeviceSettings, CommandError> {
+        if !self.staff_allowed() {
+            return Err(CommandError::local(
+                "This is a kiosk: give the staff PIN (or an admin's sign-in) before changing its settings.",
+            ));
+        }
         let mut next = self.device.read().expect("device lock").clone();
         let url = normalise_server_url(server_url, next.insecure_http).map_err(local)?;
         let changed_server = url != next.server_url;
@@ -180,6 +234,7 @@ impl AppCore {
         };
         match self.client().resume(&saved).await {
             Ok(user) => {
+                self.staff().signed_in(user.role);
                 self.remember_session().await;
                 self.start_live().await;
                 Ok(Some(user))
@@ -197,12 +252,14 @@ impl AppCore {
             return Err(CommandError::local("Type your email and password."));
         }
         let user = self.client().sign_in(email.trim(), password).await?;
+        self.staff().signed_in(user.role);
         self.remember_session().await;
         self.start_live().await;
         Ok(user)
     }
 
     pub async fn sign_out(&self) -> Result<(), CommandError> {
+        self.staff().signed_out();
         self.stop_live().await;
         let _ = self.credentials.forget(&self.server_url());
         match self.client().sign_out().await {
@@ -211,30 +268,69 @@ impl AppCore {
         }
     }
 
+    /// The staff PIN: unlocks this kiosk for a few minutes (leave kiosk mode, close, change
+    /// settings). Wrong PINs make the next try wait, doubling each time, across restarts.
     pub async fn unlock_kiosk(&self, pin: &str) -> Result<(), CommandError> {
-        let now = std::time::Instant::now();
-        if let Err(wait) = self.pin_guard.lock().await.check(now) {
+        let _one_at_a_time = self.pin_tries.lock().await;
+        let guard_file = self.config_dir.join("pin-guard.json");
+        let mut guard = PinGuard::load(&guard_file);
+        let now = chrono::Utc::now();
+        if let Err(wait) = guard.check(now) {
             return Err(CommandError::local(format!(
                 "Too many wrong PINs: try again in {} s.",
                 wait.as_secs().max(1)
             )));
         }
-        let ok = self.device.read().expect("device lock").verify_pin(pin);
-        if ok {
-            self.pin_guard.lock().await.succeeded();
-            Ok(())
-        } else {
-            // Each wrong PIN doubles the wait before the next try (answered after it).
-            let wait = self.pin_guard.lock().await.failed(now);
-            tokio::time::sleep_until((now + wait).into()).await;
-            Err(CommandError::local(
-                if self.device_settings().kiosk_pin_set {
-                    "Wrong PIN."
-                } else {
-                    "No staff PIN is set on this device (eventory-desktop set-kiosk-pin)."
-                },
-            ))
+        // The try counts as wrong on disk before the PIN is even checked, so killing the app
+        // during the check (or the wait after it) does not reset the count; a right PIN then
+        // resets it.
+        let mut counted = guard.clone();
+        let wait = counted.failed(now);
+        if let Err(e) =
+            std::fs::create_dir_all(&self.config_dir).and_then(|()| counted.save(&guard_file))
+        {
+            tracing::warn!("cannot keep the PIN failure count: {e}");
         }
+        let (staff_pin, typed) = (self.staff_pin(), pin.to_owned());
+        let checked = staff_pin.clone();
+        let ok = tokio::task::spawn_blocking(move || checked.verify(&typed))
+            .await
+            .unwrap_or(false);
+        if ok {
+            guard.succeeded();
+            let _ = guard.save(&guard_file);
+            self.staff().unlock(std::time::Instant::now());
+            return Ok(());
+        }
+        // Each wrong PIN doubles the wait before the next try (answered after it).
+        tokio::time::sleep(wait).await;
+        Err(CommandError::local(match staff_pin {
+            StaffPin::Set(_) => "Wrong PIN.".to_owned(),
+            StaffPin::NotSet => {
+                "No staff PIN is set on this device (sudo eventory-desktop set-kiosk-pin).".into()
+            }
+            StaffPin::Unprotected(why) => format!("The staff PIN is not used: {why}."),
+        }))
+    }
+
+    /// An admin's email and password instead of the PIN: checked by the server (its own
+    /// rate limits apply), then that session is closed again; unlocks like the PIN.
+    pub async fn unlock_with_admin(&self, email: &str, password: &str) -> Result<(), CommandError> {
+        if email.trim().is_empty() || password.is_empty() {
+            return Err(CommandError::local("Type an admin's email and password."));
+        }
+        let device = self.device.read().expect("device lock").clone();
+        let client = ApiClient::with_trust(&device.server_url, device.trust().map_err(local)?)
+            .map_err(CommandError::from)?;
+        let user = client.sign_in(email.trim(), password).await?;
+        let _ = client.sign_out().await;
+        if user.role != eventory_shared::Role::Admin {
+            return Err(CommandError::local(
+                "Only an admin account can unlock a kiosk.",
+            ));
+        }
+        self.staff().unlock(std::time::Instant::now());
+        Ok(())
     }
 
     // ---- pass-through calls ----

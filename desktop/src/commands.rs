@@ -47,6 +47,7 @@ commands! {
     sign_in(p::SignIn) => |core, r| core.sign_in(&r.email, &r.password).await;
     sign_out(p::SignOut) => |core, _| core.sign_out().await;
     unlock_kiosk(p::UnlockKiosk) => |core, r| core.unlock_kiosk(&r.pin).await;
+    unlock_with_admin(p::UnlockWithAdmin) => |core, r| core.unlock_with_admin(&r.email, &r.password).await;
     shows(p::ListShows) => |core, r| core.shows(r.date).await;
     show(p::GetShow) => |core, r| core.show(r.show_id).await;
     join_show(p::JoinShow) => |core, r| { core.join_show(r.show_id).await; Ok(()) };
@@ -82,7 +83,19 @@ fn set_fullscreen(
         "set_fullscreen",
         <p::SetFullscreen as Command>::NAME
     ));
-    window
-        .set_fullscreen(request.on)
-        .map_err(|e| CommandError::local(e.to_string()))
+    fullscreen(&window, request.on).map_err(|e| CommandError::local(e.to_string()))
+}
+
+/// The window full screen, or not. A kiosk may run on a bare X server without a window
+/// manager (which is what grants full screen): the window is then also moved and sized to
+/// cover its monitor.
+pub fn fullscreen(window: &tauri::WebviewWindow, on: bool) -> tauri::Result<()> {
+    window.set_fullscreen(on)?;
+    if on {
+        if let Some(monitor) = window.current_monitor()?.or(window.primary_monitor()?) {
+            window.set_position(*monitor.position())?;
+            window.set_size(*monitor.size())?;
+        }
+    }
+    Ok(())
 }

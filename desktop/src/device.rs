@@ -1,14 +1,12 @@
 //! The device configuration: which server this app talks to and which certificates it trusts
 //! (the OS store plus an optional venue CA; plain HTTP beyond loopback only when explicitly
-//! allowed), whether it is a kiosk, the staff PIN that leaves kiosk mode (an argon2id hash,
-//! never the PIN), and the ticket printer. A TOML
+//! allowed), whether it is a kiosk, where the staff PIN's hash is (a file of its own, see
+//! [`crate::staff_pin`]), where a kiosk keeps its session, and the ticket printer. A TOML
 //! file in the platform config dir (`~/.config/eventory/device.toml` on Linux), or in
 //! `$EVENTORY_CONFIG_DIR` when set (tests, several instances on one machine).
 
 use std::path::{Path, PathBuf};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use serde::{Deserialize, Serialize};
 
 /// The server a fresh install talks to.
@@ -30,8 +28,6 @@ pub enum DeviceError {
     Insecure(String),
     #[error(transparent)]
     Tls(#[from] crate::tls::TlsError),
-    #[error("a staff PIN is 6 to 12 digits")]
-    BadPin,
     #[error("no platform config directory; set EVENTORY_CONFIG_DIR")]
     NoConfigDir,
 }
@@ -55,7 +51,12 @@ pub enum Printer {
 pub struct DeviceConfig {
     pub server_url: String,
     pub kiosk: bool,
-    pub kiosk_pin_hash: Option<String>,
+    /// The file with the staff PIN's hash (default `/etc/eventory/kiosk-pin`); trusted only
+    /// when the app's own account cannot rewrite it.
+    pub pin_file: Option<PathBuf>,
+    /// Keep the session (refresh token) in this file, readable by its owner only, instead of
+    /// the OS keyring: a kiosk without a keyring that survives reboots.
+    pub credential_file: Option<PathBuf>,
     pub printer: Printer,
     /// Where ticket PDFs are saved (default: the data dir's `tickets/`).
     pub tickets_dir: Option<PathBuf>,
@@ -71,7 +72,8 @@ impl Default for DeviceConfig {
         Self {
             server_url: DEFAULT_SERVER_URL.into(),
             kiosk: false,
-            kiosk_pin_hash: None,
+            pin_file: None,
+            credential_file: None,
             printer: Printer::None,
             tickets_dir: None,
             ca_file: None,
@@ -142,32 +144,11 @@ impl DeviceConfig {
         std::fs::rename(&tmp, Self::file(dir)).map_err(io)
     }
 
-    /// Sets the staff PIN that leaves kiosk mode.
-    pub fn set_pin(&mut self, pin: &str) -> Result<(), DeviceError> {
-        if !(6..=12).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
-            return Err(DeviceError::BadPin);
-        }
-        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-        let hash = Argon2::default()
-            .hash_password(pin.as_bytes(), &salt)
-            .map_err(|_| DeviceError::BadPin)?;
-        self.kiosk_pin_hash = Some(hash.to_string());
-        Ok(())
-    }
-
-    /// Whether `pin` is the staff PIN (constant-time, by argon2). No PIN set: always false,
-    /// so a kiosk without a PIN can only be left by closing the app from the system.
-    pub fn verify_pin(&self, pin: &str) -> bool {
-        let Some(hash) = &self.kiosk_pin_hash else {
-            return false;
-        };
-        PasswordHash::new(hash)
-            .map(|h| {
-                Argon2::default()
-                    .verify_password(pin.as_bytes(), &h)
-                    .is_ok()
-            })
-            .unwrap_or(false)
+    /// The file of the staff PIN's hash (a relative default is under the config dir).
+    pub fn pin_file(&self, config_dir: &Path) -> PathBuf {
+        self.pin_file
+            .clone()
+            .unwrap_or_else(|| config_dir.join(crate::staff_pin::DEFAULT_PIN_FILE))
     }
 
     /// The certificates this device trusts, and whether it may use plain HTTP beyond loopback.
@@ -202,34 +183,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let fresh = DeviceConfig::load(dir.path()).unwrap();
         assert_eq!(fresh.server_url, DEFAULT_SERVER_URL);
-        let mut config = DeviceConfig {
+        let config = DeviceConfig {
             server_url: "https://tickets.example.org".into(),
             kiosk: true,
             printer: Printer::Named("front-desk".into()),
             ..DeviceConfig::default()
         };
-        config.set_pin("246813").unwrap();
         config.save(dir.path()).unwrap();
         let back = DeviceConfig::load(dir.path()).unwrap();
         assert_eq!(back, config);
-        let text = std::fs::read_to_string(dir.path().join("device.toml")).unwrap();
-        assert!(!text.contains("246813"), "the PIN is stored hashed");
-    }
-
-    #[test]
-    fn the_pin_is_checked() {
-        let mut config = DeviceConfig::default();
-        assert!(!config.verify_pin("0000"), "no PIN set: nothing unlocks");
-        config.set_pin("135790").unwrap();
-        assert!(config.verify_pin("135790"));
-        assert!(!config.verify_pin("135791"));
-        assert!(!config.verify_pin(""));
-        assert!(matches!(config.set_pin("12"), Err(DeviceError::BadPin)));
-        assert!(
-            matches!(config.set_pin("2468"), Err(DeviceError::BadPin)),
-            "4 digits are too few"
+        assert_eq!(
+            back.pin_file(dir.path()),
+            dir.path().join(crate::staff_pin::DEFAULT_PIN_FILE)
         );
-        assert!(matches!(config.set_pin("12ab"), Err(DeviceError::BadPin)));
     }
 
     #[test]

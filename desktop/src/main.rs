@@ -1,6 +1,7 @@
 //! The Eventory desktop app: `eventory-desktop` opens the window (box office, kiosk or admin
-//! by the signed-in account and the device); `eventory-desktop set-kiosk-pin <PIN>` sets the
-//! staff PIN that leaves kiosk mode.
+//! by the signed-in account and the device); `sudo eventory-desktop set-kiosk-pin <PIN>` sets
+//! the staff PIN that unlocks a kiosk (its hash in a root-owned file). A kiosk starts full
+//! screen and does not close without the PIN: the PIN screen appears instead.
 
 use std::sync::Arc;
 
@@ -9,8 +10,9 @@ use eventory_desktop::app_core::AppCore;
 use eventory_desktop::commands;
 use eventory_desktop::credentials::Credentials;
 use eventory_desktop::device::{self, DeviceConfig};
-use eventory_ui::protocol::LIVE_EVENT;
-use tauri::{Emitter, Manager};
+use eventory_desktop::staff_pin;
+use eventory_ui::protocol::{CLOSE_REFUSED_EVENT, LIVE_EVENT};
+use tauri::{Emitter, Manager, WindowEvent};
 
 #[derive(Parser)]
 #[command(
@@ -35,8 +37,14 @@ enum Command {
         #[arg(long)]
         config_dir: Option<std::path::PathBuf>,
     },
-    /// Set the staff PIN (6-12 digits) that leaves kiosk mode on this device.
-    SetKioskPin { pin: String },
+    /// Set the staff PIN (6-12 digits) that unlocks a kiosk: its hash goes to the PIN file
+    /// (default /etc/eventory/kiosk-pin; run as root so the kiosk account cannot change it).
+    SetKioskPin {
+        pin: String,
+        /// Use this device configuration (for its `pin_file`) instead of the platform's.
+        #[arg(long)]
+        config_dir: Option<std::path::PathBuf>,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -56,7 +64,7 @@ fn main() -> std::process::ExitCode {
             config_dir,
             server_url,
         } => (config_dir.clone(), server_url.clone()),
-        Command::SetKioskPin { .. } => (None, None),
+        Command::SetKioskPin { config_dir, .. } => (config_dir.clone(), None),
     };
     let config_dir = match custom_dir.clone().map_or_else(device::config_dir, Ok) {
         Ok(dir) => dir,
@@ -85,14 +93,21 @@ fn main() -> std::process::ExitCode {
         )),
     };
     match command {
-        Command::SetKioskPin { pin } => {
-            let result = DeviceConfig::load(&config_dir).and_then(|mut config| {
-                config.set_pin(&pin)?;
-                config.save(&config_dir)
-            });
+        Command::SetKioskPin { pin, .. } => {
+            let result = DeviceConfig::load(&config_dir)
+                .map_err(|e| e.to_string())
+                .and_then(|config| {
+                    let file = config.pin_file(&config_dir);
+                    staff_pin::write_pin_file(&file, &pin)
+                        .map(|()| file)
+                        .map_err(|e| e.to_string())
+                });
             match result {
-                Ok(()) => {
-                    println!("kiosk PIN set in {}", config_dir.display());
+                Ok(file) => {
+                    println!("kiosk PIN set in {}", file.display());
+                    if let Some(why) = staff_pin::protection_problem(&file) {
+                        eprintln!("warning: {why}: the app will not trust it");
+                    }
                     std::process::ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -118,13 +133,40 @@ fn run(config_dir: std::path::PathBuf, credentials: Credentials) {
                 }
             });
             let core = AppCore::new(config_dir.clone(), credentials.clone(), sink)?;
+            let settings = core.device_settings();
             tracing::info!(
-                server = %core.device_settings().server_url,
+                server = %settings.server_url,
                 config = %config_dir.display(),
+                kiosk = settings.kiosk,
                 "Eventory desktop starting"
             );
+            if let Some(why) = &settings.pin_problem {
+                tracing::error!("staff PIN not used: {why}");
+            }
+            // A kiosk is full screen from the first frame, whatever screen comes first.
+            if settings.kiosk {
+                if let Some(window) = app.get_webview_window("main") {
+                    if let Err(e) = commands::fullscreen(&window, true) {
+                        tracing::warn!("cannot go full screen: {e}");
+                    }
+                }
+            }
             app.manage(core);
             Ok(())
+        })
+        // Alt+F4, the window manager's close button, a close request from outside: a locked
+        // kiosk stays open and shows the staff PIN screen.
+        .on_window_event(|window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                let core = window.state::<AppCore>();
+                if !core.may_close() {
+                    api.prevent_close();
+                    tracing::info!("close request refused on a locked kiosk: PIN screen");
+                    if let Err(e) = window.emit(CLOSE_REFUSED_EVENT, ()) {
+                        tracing::warn!("cannot show the PIN screen: {e}");
+                    }
+                }
+            }
         })
         .invoke_handler(commands::handler())
         .run(tauri::generate_context!())

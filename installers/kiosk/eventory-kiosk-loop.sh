@@ -1,10 +1,11 @@
 #!/bin/sh
 # Keeps the Eventory kiosk running where there is no systemd user session: started by the XDG
 # autostart entry eventory-kiosk.desktop, it runs `eventory-desktop run` with EVENTORY_KIOSK=1
-# and starts it again whenever it exits with a failure (crash, lost display, killed), waiting
-# 2 s, then 4, 8, ... up to 60 s between quick failures; a run that lasted a minute or more
-# resets the wait to 2 s. A clean exit (status 0: closed on purpose by staff) ends the loop,
-# and so does the end of the session (SIGTERM/SIGHUP, passed on to the app).
+# and starts it again whenever it exits, however it exits (crash, lost display, killed, or
+# closed by staff after the PIN: a kiosk is never left without its app), waiting 2 s, then
+# 4, 8, ... up to 60 s between quick exits; a run that lasted a minute or more resets the wait
+# to 2 s. Only the end of the session (SIGTERM/SIGHUP, passed on to the app) ends the loop;
+# staff who need the desktop stop it with `pkill -f eventory-kiosk-loop` from a shell.
 #
 # Optional settings, e.g. EVENTORY_SERVER_URL=https://tickets.example, go in
 # ${XDG_CONFIG_HOME:-~/.config}/eventory/kiosk.env (KEY=value lines, as for the systemd unit).
@@ -43,10 +44,6 @@ while :; do
     wait "$child"
     status=$?
     child=
-    if [ "$status" -eq 0 ]; then
-        echo "eventory-kiosk: the app was closed; not restarting" >&2
-        exit 0
-    fi
     ran=$(( $(date +%s) - started ))
     if [ "$ran" -ge "$steady_after" ]; then
         delay=$first_delay

@@ -38,7 +38,7 @@ pub(crate) fn config_with(
 }
 
 /// The whole server in this process (the tests' shared in-process server), on `address`.
-async fn start(dir: &std::path::Path, address: SocketAddr) -> TestServer {
+pub(crate) async fn start(dir: &std::path::Path, address: SocketAddr) -> TestServer {
     TestServer::start_at(config_with(dir, address, &[]), address)
         .await
         .expect("server starts")
@@ -52,16 +52,21 @@ pub(crate) fn free_address() -> SocketAddr {
 }
 
 pub(crate) async fn cashier(state: &AppState) -> (String, String) {
-    let email = "till@eventory.test".to_owned();
-    let password = "till password 1".to_owned();
+    account(state, Role::Cashier, "till").await
+}
+
+/// A `role` account `<name>@eventory.test` with the password "<name> password 1".
+pub(crate) async fn account(state: &AppState, role: Role, name: &str) -> (String, String) {
+    let email = format!("{name}@eventory.test");
+    let password = format!("{name} password 1");
     state
         .store
         .insert_user(&UserRecord {
             id: UserId::from_uuid(uuid::Uuid::new_v4()),
             email: email.clone(),
-            display_name: "Till".into(),
+            display_name: name.into(),
             password_hash: eventory_server::auth::password::hash_password(&password).unwrap(),
-            role: Role::Cashier,
+            role,
             disabled: false,
             created_at: chrono::Utc::now(),
         })

@@ -1,4 +1,5 @@
-//! Kiosk behaviour that is not drawing: the inactivity reset.
+//! Kiosk behaviour that is not drawing: the inactivity reset, and when a kiosk is out of
+//! order.
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -40,9 +41,47 @@ impl Inactivity {
     }
 }
 
+/// Why nobody can buy at a kiosk device that has no kiosk session (shown on its "out of
+/// order" screen instead of the sign-in screen, which only staff see, after the PIN).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OutOfOrder {
+    /// The server could not be reached when the session was to be resumed (retried).
+    Unreachable,
+    /// No session to resume: staff must sign the kiosk account in.
+    NotSignedIn,
+}
+
+/// What a device shows when nobody is signed in: `None` is the sign-in screen. A kiosk device
+/// is out of order until staff unlock it with the PIN.
+pub fn out_of_order(
+    kiosk_device: bool,
+    staff_unlocked: bool,
+    server_unreachable: bool,
+) -> Option<OutOfOrder> {
+    match (kiosk_device && !staff_unlocked, server_unreachable) {
+        (false, _) => None,
+        (true, true) => Some(OutOfOrder::Unreachable),
+        (true, false) => Some(OutOfOrder::NotSignedIn),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kiosk_without_a_session_is_out_of_order_not_a_sign_in_screen() {
+        assert_eq!(out_of_order(false, false, true), None, "a counter signs in");
+        assert_eq!(
+            out_of_order(true, false, true),
+            Some(OutOfOrder::Unreachable)
+        );
+        assert_eq!(
+            out_of_order(true, false, false),
+            Some(OutOfOrder::NotSignedIn)
+        );
+        assert_eq!(out_of_order(true, true, true), None, "staff gave the PIN");
+    }
 
     #[test]
     fn resets_after_a_minute_without_touches() {

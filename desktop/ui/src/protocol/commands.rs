@@ -62,6 +62,14 @@ pub struct UnlockKiosk {
 }
 command!(UnlockKiosk => "unlock_kiosk", ());
 
+/// An admin's email and password instead of the staff PIN (checked by the server).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnlockWithAdmin {
+    pub email: String,
+    pub password: String,
+}
+command!(UnlockWithAdmin => "unlock_with_admin", ());
+
 /// The window full screen (kiosk) or not.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SetFullscreen {

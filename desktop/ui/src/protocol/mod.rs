@@ -16,5 +16,5 @@ mod values;
 pub use command::{same_name, Command, REQUEST_ARG};
 pub use commands::*;
 pub use error::CommandError;
-pub use live::{LiveUpdate, LIVE_EVENT};
+pub use live::{LiveUpdate, CLOSE_REFUSED_EVENT, LIVE_EVENT};
 pub use values::{BookingQuery, DeviceSettings, TicketOutput};

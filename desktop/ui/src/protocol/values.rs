@@ -11,6 +11,9 @@ pub struct DeviceSettings {
     pub kiosk: bool,
     /// Whether a staff PIN to leave kiosk mode is configured.
     pub kiosk_pin_set: bool,
+    /// Why a PIN file exists but is not used (e.g. the kiosk account could rewrite it).
+    #[serde(default)]
+    pub pin_problem: Option<String>,
     /// Plain HTTP to another machine (allowed by `insecure_http` in device.toml): every screen
     /// says the connection is not encrypted.
     #[serde(default)]

@@ -8,9 +8,11 @@ use eventory_shared::ShowId;
 use futures::StreamExt;
 
 use super::bridge;
+use super::kiosk::{OutOfOrderScreen, PinDialog, PinPurpose};
+use crate::kiosk::out_of_order;
 use crate::live_map::{LiveMap, MapEvent};
 use crate::mode::Mode;
-use crate::protocol::{DeviceSettings, LiveUpdate};
+use crate::protocol::{DeviceSettings, LiveUpdate, CLOSE_REFUSED_EVENT};
 use crate::protocol::{
     GetDeviceSettings, JoinShow, LeaveShow, RestoreSession, ResyncShow, SetFullscreen, SignOut,
 };
@@ -35,6 +37,13 @@ pub struct Ctx {
     /// Seats that changed in the last update, and whether one of them is ours (the screens
     /// watch this to follow a payment without polling).
     pub last_change: Signal<(u64, Vec<eventory_shared::SeatId>)>,
+    /// The staff PIN screen, open for this purpose (a close request on a kiosk opens it).
+    pub pin_prompt: Signal<Option<PinPurpose>>,
+    /// Staff gave the PIN (or an admin's password) since the last kiosk session: a kiosk
+    /// device shows the sign-in screen and its settings instead of "out of order".
+    pub staff_unlocked: Signal<bool>,
+    /// The device settings panel of the sign-in screen is open.
+    pub settings_open: Signal<bool>,
 }
 
 impl Ctx {
@@ -140,9 +149,27 @@ pub fn App() -> Element {
         live: Signal::new(None),
         selection: Signal::new(Selection::new(MAX_SEATS)),
         last_change: Signal::new((0, Vec::new())),
+        pin_prompt: Signal::new(None),
+        staff_unlocked: Signal::new(false),
+        settings_open: Signal::new(false),
     });
     let mut booted = use_signal(|| false);
     let mut boot_error = use_signal(|| None::<String>);
+    // The server could not be reached to resume the session (a kiosk is then out of order).
+    let mut unreachable = use_signal(|| false);
+
+    // A close request on a locked kiosk: the window stays, the staff PIN screen appears.
+    use_hook(move || {
+        spawn(async move {
+            let mut prompt = ctx.pin_prompt;
+            let listening = bridge::listen_signal(CLOSE_REFUSED_EVENT, move || {
+                prompt.set(Some(PinPurpose::LeaveKiosk))
+            });
+            if let Err(e) = listening.await {
+                boot_error.set(Some(e.friendly()));
+            }
+        });
+    });
 
     // The live feed: forwarded by the native side as events, applied here in order.
     use_hook(move || {
@@ -166,15 +193,22 @@ pub fn App() -> Element {
                 Ok(settings) => ctx.settings.set(Some(settings)),
                 Err(e) => boot_error.set(Some(e.friendly())),
             }
-            if let Ok(Some(user)) = bridge::invoke(&RestoreSession {}).await {
-                ctx.signed_in_at.set(Utc::now());
-                ctx.user.set(Some(user));
+            match bridge::invoke(&RestoreSession {}).await {
+                Ok(Some(user)) => {
+                    ctx.signed_in_at.set(Utc::now());
+                    ctx.user.set(Some(user));
+                }
+                Ok(None) => {}
+                // Unreachable, refused certificate, server error: nobody can buy here now.
+                Err(_) => unreachable.set(true),
             }
             booted.set(true);
         });
     });
 
     let mode = ctx.mode();
+    let kiosk_device = ctx.settings.read().as_ref().is_some_and(|s| s.kiosk);
+    let signed_out_screen = out_of_order(kiosk_device, *ctx.staff_unlocked.read(), unreachable());
     let unencrypted = ctx
         .settings
         .read()
@@ -202,12 +236,18 @@ pub fn App() -> Element {
             div { class: "centre muted", "Starting…" }
         } else {
             match mode {
-                None => rsx! { super::sign_in::SignIn {} },
+                None => match signed_out_screen {
+                    Some(why) => rsx! { OutOfOrderScreen { why, unreachable } },
+                    None => rsx! { super::sign_in::SignIn {} },
+                },
                 Some(Err(why)) => rsx! { super::sign_in::SignIn { refused: why } },
                 Some(Ok(Mode::BoxOffice)) => rsx! { super::box_office::BoxOffice {} },
                 Some(Ok(Mode::Kiosk)) => rsx! { super::kiosk::Kiosk {} },
                 Some(Ok(Mode::Admin)) => rsx! { super::admin::Admin {} },
             }
+        }
+        if let Some(purpose) = *ctx.pin_prompt.read() {
+            PinDialog { purpose }
         }
     }
 }

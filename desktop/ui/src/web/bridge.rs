@@ -74,3 +74,17 @@ pub async fn listen_live(sink: UnboundedSender<LiveUpdate>) -> Result<(), Comman
     handler.forget(); // lives as long as the window
     Ok(())
 }
+
+/// Calls `on_event` each time the native side emits `event` (a payload-less signal) for the
+/// life of the app.
+pub async fn listen_signal(
+    event: &'static str,
+    mut on_event: impl FnMut() + 'static,
+) -> Result<(), CommandError> {
+    let handler = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| on_event());
+    tauri_listen(event, &handler)
+        .await
+        .map_err(|e| CommandError::local(format!("cannot listen to {event}: {e:?}")))?;
+    handler.forget(); // lives as long as the window
+    Ok(())
+}

@@ -5,6 +5,7 @@ use dioxus::prelude::*;
 
 use super::app::Ctx;
 use super::bridge;
+use super::kiosk::PinPurpose;
 use super::widgets::ErrorBox;
 use crate::protocol::{self, SaveDeviceSettings};
 
@@ -15,7 +16,7 @@ pub fn SignIn(refused: Option<String>) -> Element {
     let mut password = use_signal(String::new);
     let mut busy = use_signal(|| false);
     let mut error = use_signal(|| refused.clone());
-    let mut show_settings = use_signal(|| false);
+    let mut show_settings = ctx.settings_open;
     let settings = ctx.settings.read().clone();
     let mut server_url = use_signal(|| {
         settings
@@ -43,6 +44,8 @@ pub fn SignIn(refused: Option<String>) -> Element {
             {
                 Ok(user) => {
                     password.set(String::new());
+                    ctx.staff_unlocked.set(false);
+                    ctx.settings_open.set(false);
                     ctx.signed_in_at.set(Utc::now());
                     ctx.user.set(Some(user));
                 }
@@ -71,6 +74,13 @@ pub fn SignIn(refused: Option<String>) -> Element {
             }
         });
     };
+    // A kiosk's settings need the staff PIN (or an admin) first.
+    let locked = settings.as_ref().is_some_and(|s| s.kiosk) && !*ctx.staff_unlocked.read();
+    let open_settings = move |_| match locked {
+        true => ctx.pin_prompt.set(Some(PinPurpose::Settings)),
+        false => show_settings.toggle(),
+    };
+    let pin_problem = settings.as_ref().and_then(|s| s.pin_problem.clone());
     let server = settings.map(|s| s.server_url).unwrap_or_default();
     rsx! {
         main { class: "signin",
@@ -91,7 +101,7 @@ pub fn SignIn(refused: Option<String>) -> Element {
             }
             ErrorBox { message: error() }
             p { class: "muted small", "Server: {server} "
-                button { class: "link", id: "device-settings", onclick: move |_| show_settings.toggle(), "Device settings" }
+                button { class: "link", id: "device-settings", onclick: open_settings, "Device settings" }
             }
             if show_settings() {
                 div { class: "panel", id: "settings-panel",
@@ -102,6 +112,7 @@ pub fn SignIn(refused: Option<String>) -> Element {
                         input { r#type: "checkbox", id: "kiosk-device", checked: kiosk(), onchange: move |e| kiosk.set(e.checked()) }
                         " This device is a self-service kiosk"
                     }
+                    if let Some(why) = pin_problem { p { class: "muted small", "The staff PIN is not used: {why}." } }
                     button { id: "save-settings", onclick: save_settings, "Save" }
                 }
             }

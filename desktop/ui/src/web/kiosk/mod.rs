@@ -1,12 +1,16 @@
 //! Kiosk (self-service): full screen, large targets, an attract screen, card only, the
 //! scratch card when earned; back to the attract screen after 60 s without a touch; leaving
-//! kiosk mode needs the staff PIN. The sale itself is a [`crate::sale::Sale`], as at the box
+//! kiosk mode (or closing the window) needs the staff PIN; "out of order" when it cannot sell. The sale itself is a [`crate::sale::Sale`], as at the box
 //! office; the screens here draw its state.
 
 mod done;
+mod out_of_order;
 mod pin;
 mod seats;
 mod shows;
+
+pub use out_of_order::OutOfOrderScreen;
+pub use pin::{PinDialog, PinPurpose};
 
 use chrono::Utc;
 use dioxus::prelude::*;
@@ -21,7 +25,6 @@ use crate::kiosk::{Inactivity, IDLE_RESET};
 use crate::protocol::SetFullscreen;
 use crate::sale::{Sale, SaleEvent, SaleKind, SaleState};
 use done::KioskDone;
-use pin::PinDialog;
 use seats::KioskSeats;
 use shows::KioskShows;
 
@@ -39,7 +42,7 @@ pub fn Kiosk() -> Element {
     let mut step = use_signal(|| Step::Attract);
     let sale = use_signal(|| Sale::new(SaleKind::Kiosk));
     let mut idle = use_signal(|| Inactivity::new(Utc::now(), IDLE_RESET));
-    let mut pin_open = use_signal(|| false);
+    let mut pin_prompt = ctx.pin_prompt;
     follow_live(ctx, sale);
 
     use_hook(|| {
@@ -55,7 +58,7 @@ pub fn Kiosk() -> Element {
             if idle.read().should_reset(Utc::now()) && *step.peek() != Step::Attract {
                 dispatch(ctx, sale, SaleEvent::Reset);
                 ctx.unfollow();
-                pin_open.set(false);
+                pin_prompt.set(None);
                 step.set(Step::Attract);
             }
         }
@@ -75,8 +78,7 @@ pub fn Kiosk() -> Element {
     let state = sale.read().state().clone();
     rsx! {
         div { class: "kiosk", id: "kiosk", onpointerdown: move |_| idle.write().touch(Utc::now()), onkeydown: move |_| idle.write().touch(Utc::now()),
-            button { class: "staff-corner", id: "staff-exit", "aria-label": "Staff", onclick: move |_| pin_open.set(true), "Staff" }
-            if pin_open() { PinDialog { open: pin_open } }
+            button { class: "staff-corner", id: "staff-exit", "aria-label": "Staff", onclick: move |_| pin_prompt.set(Some(PinPurpose::LeaveKiosk)), "Staff" }
             ErrorBox { message: sale.read().error().map(str::to_owned) }
             match step() {
                 Step::Attract => rsx! {

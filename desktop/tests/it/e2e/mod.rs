@@ -1,261 +1,30 @@
 //! End to end: the real desktop app (Tauri shell + Dioxus UI in WebKitGTK), two instances,
 //! driven over WebDriver (tauri-driver + WebKitWebDriver) under Xvfb, against a real server
 //! started here. A cashier sells two seats for cash in app A and app B sees them turn sold; then
-//! app B becomes a kiosk (card only, scratch card, PIN to leave), then an admin (analytics,
-//! bookings). Screenshots of every mode are written for the README.
+//! app B becomes a kiosk (card only, scratch card; a close request shows the PIN screen), then
+//! an admin (analytics, bookings); last, B restarts as a kiosk device whose server is down: full
+//! screen, "out of order", the PIN leads to the sign-in screen and the device settings.
+//! Screenshots of every mode are written for the README.
 //!
 //! Needs a display, tauri-driver and WebKitWebDriver, and the UI built into desktop/ui/dist:
 //! `scripts/e2e.sh` provides all of them (and .ci/run runs it), hence `#[ignore]` here.
 
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::Duration;
 
 use chrono::Utc;
 use eventory_desktop::device::DeviceConfig;
+use eventory_desktop::staff_pin::write_pin_file;
 use eventory_server::admin::seed::seed_demo;
-use eventory_server::{AppState, Config};
 use eventory_shared::{Money, Role, Show, ShowId, ShowStatus};
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::json;
-use tokio::sync::oneshot;
+use fantoccini::Locator;
 
-const WAIT: Duration = Duration::from_secs(20);
+mod harness;
+// Xlib through FFI: the one way to send a window manager's close request under Xvfb.
+#[allow(unsafe_code)]
+mod x11;
 
-fn free_address() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
-
-/// A tauri-driver on its own ports (one per app instance), killed on drop.
-struct Driver {
-    child: Child,
-    port: u16,
-}
-
-impl Driver {
-    async fn start() -> Driver {
-        let port = free_address().port();
-        let native = free_address().port();
-        let mut child = Command::new("tauri-driver")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native.to_string(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("tauri-driver on PATH (cargo install tauri-driver)");
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return Driver { child, port };
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("tauri-driver did not start on {port}");
-    }
-
-    /// Opens the app with its own config dir, pointed at `server`.
-    async fn open(&self, server: &str, config_dir: &Path) -> Client {
-        let app = std::env::var("EVENTORY_DESKTOP_BIN")
-            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_eventory-desktop").to_owned());
-        let mut caps = serde_json::Map::new();
-        caps.insert("browserName".into(), json!("wry"));
-        caps.insert(
-            "tauri:options".into(),
-            json!({
-                "application": app,
-                "args": ["run", "--server-url", server, "--config-dir", config_dir.display().to_string()],
-            }),
-        );
-        ClientBuilder::native()
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .expect("a WebDriver session with the app")
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The real server, in this process, embedded backends in `data` (kept across restarts).
-struct Server {
-    state: AppState,
-    stop: oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
-
-impl Server {
-    async fn start(data: &Path, address: SocketAddr) -> Server {
-        let config = Config::from_sources(None, |key| match key {
-            "EVENTORY_DATA_DIR" => Some(data.display().to_string()),
-            "EVENTORY_BIND" => Some(address.to_string()),
-            "EVENTORY_JWT_SECRET" => Some("e2e-secret-e2e-secret-e2e-secret-e2e".into()),
-            "EVENTORY_CARD_LATENCY_MS" => Some("300".into()),
-            "EVENTORY_CARD_DECLINE_RATE" => Some("0".into()),
-            _ => None,
-        })
-        .unwrap();
-        let state = AppState::connect(config).await.unwrap();
-        let listener = tokio::net::TcpListener::bind(address).await.unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(eventory_server::app::serve_on(
-            listener,
-            state.clone(),
-            async {
-                let _ = stopped.await;
-            },
-        ));
-        Server { state, stop, task }
-    }
-
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        self.task.await.unwrap().unwrap();
-        drop(self.state);
-    }
-}
-
-fn shots_dir() -> PathBuf {
-    let dir = std::env::var("EVENTORY_SCREENSHOTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-screenshots")
-        });
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-async fn shot(app: &Client, name: &str) {
-    let png = app.screenshot().await.expect("screenshot");
-    std::fs::write(shots_dir().join(format!("{name}.png")), png).unwrap();
-}
-
-/// Fails the test with a screenshot of the app as it was.
-async fn fail(app: &Client, why: String) -> ! {
-    shot(app, "failure").await;
-    panic!("{why} (screenshot: failure.png)");
-}
-
-async fn find(app: &Client, css: &str) -> fantoccini::elements::Element {
-    match app
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(css))
-        .await
-    {
-        Ok(el) => el,
-        Err(e) => fail(app, format!("{css} did not appear: {e}")).await,
-    }
-}
-
-async fn click(app: &Client, css: &str) {
-    find(app, css)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
-
-async fn type_into(app: &Client, css: &str, text: &str) {
-    let field = find(app, css).await;
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
-}
-
-/// Sets a field's value the way typing would (date and time inputs take no keystrokes in
-/// every engine), firing the `input` event the screens listen to.
-async fn set_value(app: &Client, css: &str, value: &str) {
-    find(app, css).await;
-    app.execute(
-        "const el = document.querySelector(arguments[0]); el.value = arguments[1]; \
-         el.dispatchEvent(new Event('input', { bubbles: true }));",
-        vec![json!(css), json!(value)],
-    )
-    .await
-    .unwrap_or_else(|e| panic!("set {css}: {e}"));
-}
-
-/// Waits until the text of `css` contains `want`.
-async fn wait_text(app: &Client, css: &str, want: &str) -> String {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        if let Ok(el) = app.find(Locator::Css(css)).await {
-            if let Ok(text) = el.text().await {
-                if text.contains(want) {
-                    return text;
-                }
-            }
-        }
-        if tokio::time::Instant::now() >= deadline {
-            fail(app, format!("{css} never said {want:?}")).await;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Waits until seat `seat` shows `state` on the app's map.
-async fn wait_seat(app: &Client, seat: &str, state: &str) {
-    let css = format!("[data-seat=\"{seat}\"]");
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        if let Ok(el) = app.find(Locator::Css(&css)).await {
-            if el.attr("data-state").await.ok().flatten().as_deref() == Some(state) {
-                return;
-            }
-        }
-        if tokio::time::Instant::now() >= deadline {
-            fail(app, format!("seat {seat} never became {state}")).await;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn sign_in(app: &Client, email: &str, password: &str, mode: &str) {
-    type_into(app, "#email", email).await;
-    type_into(app, "#password", password).await;
-    click(app, "#sign-in").await;
-    if mode != "Kiosk" {
-        wait_text(app, "#mode-title", mode).await;
-    }
-}
-
-/// Every show the server lists (tomorrow and later included).
-async fn state_after(url: &str) -> Vec<Show> {
-    let tomorrow = (chrono::Local::now() + chrono::Duration::days(1)).date_naive();
-    reqwest::get(format!("{url}/api/shows?date={tomorrow}"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-/// Picks the show on the box office list (its day first).
-async fn open_show(app: &Client, show: &Show) {
-    let days = (show.starts_at.with_timezone(&chrono::Local).date_naive()
-        - chrono::Local::now().date_naive())
-    .num_days();
-    let day_buttons = app.find_all(Locator::Css(".days button")).await.unwrap();
-    day_buttons[days as usize].click().await.unwrap();
-    click(app, &format!("[data-show=\"{}\"]", show.id)).await;
-    find(app, "#seatmap [data-seat=\"A1\"]").await;
-}
+use harness::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "drives the real app: needs Xvfb, tauri-driver, WebKitWebDriver and the built UI (scripts/e2e.sh)"]
@@ -303,12 +72,10 @@ async fn cashier_sells_for_cash_and_a_second_app_sees_it_then_kiosk_and_admin() 
     drop(state);
     let url = format!("http://{address}");
 
-    // Two app instances, each with its own device config (B's has a kiosk PIN).
+    // Two app instances, each with its own device config (B's has a staff PIN file).
     let dir_a = tempfile::tempdir().unwrap();
     let dir_b = tempfile::tempdir().unwrap();
-    let mut config_b = DeviceConfig::default();
-    config_b.set_pin("246813").unwrap();
-    config_b.save(dir_b.path()).unwrap();
+    staff_pin_at(dir_b.path(), false);
     let (driver_a, driver_b) = (Driver::start().await, Driver::start().await);
     let app_a = driver_a.open(&url, dir_a.path()).await;
     let app_b = driver_b.open(&url, dir_b.path()).await;
@@ -428,13 +195,16 @@ async fn cashier_sells_for_cash_and_a_second_app_sees_it_then_kiosk_and_admin() 
     click(&app_b, "#scratch").await;
     wait_text(&app_b, "#prize", "You won").await;
     shot(&app_b, "kiosk-scratch-card").await;
-    // Leaving kiosk mode takes the staff PIN: a wrong one is refused.
-    click(&app_b, "#staff-exit").await;
-    type_into(&app_b, "#kiosk-pin", "111111").await;
-    click(&app_b, "#kiosk-unlock").await;
+    // Alt+F4 / the close button: the kiosk stays open and asks for the staff PIN, which
+    // leaves kiosk mode; a wrong one is refused.
+    let pid = x11::app_pid(dir_b.path()).expect("app B's process");
+    assert!(x11::request_close(pid) > 0, "app B has a window");
+    find(&app_b, "#pin-dialog #kiosk-pin").await;
+    find(&app_b, "#kiosk").await;
+    shot(&app_b, "kiosk-close-refused").await;
+    give_pin(&app_b, "111111").await;
     wait_text(&app_b, ".modal .error-box", "Wrong PIN").await;
-    type_into(&app_b, "#kiosk-pin", "246813").await;
-    click(&app_b, "#kiosk-unlock").await;
+    give_pin(&app_b, "246813").await;
     find(&app_b, "#sign-in-form").await;
 
     // B as admin: analytics and the bookings of both sales.
@@ -469,6 +239,59 @@ async fn cashier_sells_for_cash_and_a_second_app_sees_it_then_kiosk_and_admin() 
 
     app_a.close().await.unwrap();
     app_b.close().await.unwrap();
+
+    // A kiosk device: out of order until staff sign the kiosk account in (after the PIN).
+    let dir_c = tempfile::tempdir().unwrap();
+    staff_pin_at(dir_c.path(), true);
+    let app_c = driver_b.open(&url, dir_c.path()).await;
+    wait_text(&app_c, "#out-of-order", "not set up for sales").await;
+    click(&app_c, "#staff-exit").await;
+    give_pin(&app_c, "246813").await;
+    sign_in(&app_c, &kiosk, &kiosk_password, "Kiosk").await;
+    find(&app_c, "#attract").await;
+    app_c.close().await.unwrap();
+    // It boots again while its server is down: full screen, "out of order" (not the sign-in
+    // screen), trying again; the server comes back and the kiosk is selling by itself.
+    server.stop().await;
+    let app_c = driver_b.open(&url, dir_c.path()).await;
+    wait_text(&app_c, "#out-of-order", "cannot reach").await;
+    let size = app_c
+        .execute("return [window.innerWidth, screen.width];", vec![])
+        .await
+        .unwrap();
+    assert_eq!(size[0], size[1], "a kiosk starts full screen: {size}");
+    shot(&app_c, "kiosk-out-of-order").await;
+    let server = Server::start(data.path(), address).await;
+    find(&app_c, "#attract").await;
+    // A close request on the selling kiosk: the PIN screen; the PIN leaves kiosk mode, and
+    // staff may then open the device settings without being asked again.
+    let pid = x11::app_pid(dir_c.path()).expect("app C's process");
+    x11::request_close(pid);
+    give_pin(&app_c, "246813").await;
+    find(&app_c, "#sign-in-form").await;
+    click(&app_c, "#device-settings").await;
+    find(&app_c, "#settings-panel #kiosk-device").await;
+    app_c.close().await.unwrap();
     drop((driver_a, driver_b));
     server.stop().await;
+}
+
+/// Types `pin` into the staff PIN screen and unlocks.
+async fn give_pin(app: &fantoccini::Client, pin: &str) {
+    type_into(app, "#kiosk-pin", pin).await;
+    click(app, "#kiosk-unlock").await;
+}
+
+/// A device configuration in `dir` with the staff PIN 246813 in its own file (kept outside
+/// the system's /etc/eventory by `pin_file`); a kiosk device keeps its session in a
+/// credential file.
+fn staff_pin_at(dir: &Path, kiosk: bool) {
+    let config = DeviceConfig {
+        kiosk,
+        pin_file: Some(dir.join("kiosk-pin")),
+        credential_file: kiosk.then(|| dir.join("session.toml")),
+        ..DeviceConfig::default()
+    };
+    config.save(dir).unwrap();
+    write_pin_file(&dir.join("kiosk-pin"), "246813").unwrap();
 }
