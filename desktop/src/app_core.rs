@@ -8,11 +8,11 @@ use std::sync::{Arc, RwLock};
 
 use chrono::NaiveDate;
 use eventory_shared::api::{
-    AnalyticsResponse, AuditView, CheckoutResponse, HoldResponse, RewardView, ScratchResponse,
-    ShowDetail, ShowRequest, UserProfile, VenueRequest,
+    AnalyticsResponse, AuditView, CancellationProgress, CheckoutResponse, CustomerView,
+    HoldResponse, RewardView, ScratchResponse, ShowDetail, ShowRequest, UserProfile, VenueRequest,
 };
 use eventory_shared::{
-    Booking, BookingId, HoldId, Money, PaymentMethod, SeatId, Show, ShowId, Venue,
+    Booking, BookingId, HoldId, Money, PaymentMethod, SeatId, Show, ShowId, UserId, Venue,
 };
 use eventory_ui::protocol::{BookingQuery, CommandError, DeviceSettings, LiveUpdate, TicketOutput};
 use tokio::sync::{mpsc, Mutex};
@@ -381,11 +381,15 @@ impl AppCore {
         hold: HoldId,
         payment: PaymentMethod,
         cash_tendered: Option<Money>,
+        customer: Option<UserId>,
     ) -> Result<CheckoutResponse, CommandError> {
         if payment == PaymentMethod::Cash && cash_tendered.is_none() {
             return Err(CommandError::local("Type the amount the customer gave."));
         }
-        Ok(self.client().checkout(hold, payment, cash_tendered).await?)
+        Ok(self
+            .client()
+            .checkout(hold, payment, cash_tendered, customer)
+            .await?)
     }
 
     pub async fn booking(&self, booking: BookingId) -> Result<Booking, CommandError> {
@@ -413,6 +417,10 @@ impl AppCore {
         hold: HoldId,
     ) -> Result<Booking, CommandError> {
         Ok(self.client().exchange(booking, hold).await?)
+    }
+
+    pub async fn lookup_customer(&self, query: &str) -> Result<CustomerView, CommandError> {
+        Ok(self.client().lookup_customer(query).await?)
     }
 
     pub async fn reward(&self, booking: BookingId) -> Result<RewardView, CommandError> {
@@ -471,6 +479,24 @@ impl AppCore {
 
     pub async fn admin_create_show(&self, request: &ShowRequest) -> Result<Show, CommandError> {
         Ok(self.client().admin_create_show(request).await?)
+    }
+
+    pub async fn admin_cancel_show(
+        &self,
+        show: ShowId,
+        reason: &str,
+    ) -> Result<CancellationProgress, CommandError> {
+        if reason.trim().is_empty() {
+            return Err(CommandError::local("Say why the show is cancelled."));
+        }
+        Ok(self.client().admin_cancel_show(show, reason.trim()).await?)
+    }
+
+    pub async fn admin_cancellation(
+        &self,
+        show: ShowId,
+    ) -> Result<CancellationProgress, CommandError> {
+        Ok(self.client().admin_cancellation(show).await?)
     }
 
     pub async fn admin_create_venue(&self, request: &VenueRequest) -> Result<Venue, CommandError> {

@@ -55,13 +55,14 @@ commands! {
     resync_show(p::ResyncShow) => |core, r| { core.resync_show(r.show_id).await; Ok(()) };
     hold(p::HoldSeats) => |core, r| core.hold(r.show_id, r.seats).await;
     release(p::ReleaseHold) => |core, r| core.release(r.hold_id).await;
-    checkout(p::Checkout) => |core, r| core.checkout(r.hold_id, r.payment, r.cash_tendered).await;
+    checkout(p::Checkout) => |core, r| core.checkout(r.hold_id, r.payment, r.cash_tendered, r.customer_id).await;
     booking(p::GetBooking) => |core, r| core.booking(r.booking_id).await;
     booking_by_code(p::FindBooking) => |core, r| core.booking_by_code(&r.code).await;
     my_bookings(p::MyBookings) => |core, _| core.my_bookings().await;
     refund(p::Refund) => |core, r| core.refund(r.booking_id, &r.reason).await;
     exchange(p::Exchange) => |core, r| core.exchange(r.booking_id, r.hold_id).await;
     print_tickets(p::PrintTickets) => |core, r| core.print_tickets(r.booking_id).await;
+    lookup_customer(p::LookupCustomer) => |core, r| core.lookup_customer(&r.query).await;
     reward(p::GetReward) => |core, r| core.reward(r.booking_id).await;
     scratch(p::Scratch) => |core, r| core.scratch(r.booking_id).await;
     admin_bookings(p::AdminBookings) => |core, r| core.admin_bookings(&r.query).await;
@@ -70,6 +71,8 @@ commands! {
     admin_audit(p::AdminAudit) => |core, _| core.admin_audit().await;
     admin_venues(p::AdminVenues) => |core, _| core.admin_venues().await;
     admin_create_show(p::AdminCreateShow) => |core, r| core.admin_create_show(&r.show).await;
+    admin_cancel_show(p::AdminCancelShow) => |core, r| core.admin_cancel_show(r.show_id, &r.reason).await;
+    admin_cancellation(p::AdminCancellation) => |core, r| core.admin_cancellation(r.show_id).await;
     admin_create_venue(p::AdminCreateVenue) => |core, r| core.admin_create_venue(&r.venue).await;
 }
 

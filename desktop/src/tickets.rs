@@ -1,4 +1,5 @@
-//! Tickets: one PDF page per seat with the show, the seat, the booking code and a QR code of
+//! Tickets: one PDF page per seat with the show, the seat, the booking code, the scratch
+//! card's claim code of a sale without a customer, and a QR code of
 //! the ticket's token (checked at the door), saved to the tickets folder and, if the device
 //! has a printer configured, sent to it with `lp`.
 
@@ -116,6 +117,16 @@ pub fn render_pdf(booking: &BookingTickets) -> Result<Vec<u8>, TicketError> {
             Mm(7.0),
             &regular,
         );
+        // A sale without a customer: the scratch card can be collected into an account once.
+        if let Some(claim) = &booking.claim_code {
+            layer.use_text(
+                format!("Scratch card: claim {claim} in your account"),
+                8.0,
+                Mm(6.0),
+                Mm(3.0),
+                &bold,
+            );
+        }
     }
     doc.save_to_bytes()
         .map_err(|e| TicketError::Pdf(e.to_string()))
@@ -177,6 +188,7 @@ mod tests {
                 code: "K7PQ2M9X".into(),
                 show_id,
                 user_id: None,
+                customer_id: None,
                 seats: vec!["C12".parse().unwrap(), "C13".parse().unwrap()],
                 amount: Money::new(2400, Currency::EUR),
                 channel: Channel::Counter,
@@ -206,6 +218,7 @@ mod tests {
                     valid,
                 })
                 .collect(),
+            claim_code: Some("ABCD-EFGH-JKLM".into()),
         }
     }
 

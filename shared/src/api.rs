@@ -135,6 +135,10 @@ pub struct CheckoutRequest {
     pub payment: PaymentMethod,
     #[serde(default)]
     pub coupon: Option<String>,
+    /// Staff: the customer the sale is for (from `GET /api/customers/lookup`); they earn its
+    /// points and scratch card, and may redeem their coupon on it.
+    #[serde(default)]
+    pub customer_id: Option<UserId>,
     /// Cash at the counter: what the customer handed over.
     #[serde(default)]
     pub cash_tendered: Option<Money>,
@@ -198,6 +202,10 @@ pub struct BookingTickets {
     pub show: Show,
     pub venue_name: String,
     pub tickets: Vec<TicketView>,
+    /// A sale without a customer: the code that claims its scratch card into a customer's
+    /// account, once (printed on the tickets; shown to the staff who sold it only).
+    #[serde(default)]
+    pub claim_code: Option<String>,
 }
 
 /// A booking and the channel it is attributed to, for staff views.
@@ -227,6 +235,52 @@ pub enum RewardState {
 pub struct RewardView {
     pub state: RewardState,
     pub prize: Option<String>,
+    /// An unclaimed card of a sale without a customer: its claim code (staff only).
+    #[serde(default)]
+    pub claim_code: Option<String>,
+}
+
+/// `POST /api/admin/shows/{show}/cancel`, `GET /api/admin/shows/{show}/cancellation`: how far
+/// the refunds of a cancelled show are.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CancellationProgress {
+    pub show_id: ShowId,
+    /// Bookings of the show that were sold (confirmed at some point, and not exchanged away).
+    pub bookings: u64,
+    /// Of those, refunded.
+    pub refunded: u64,
+    /// Still to refund (confirmed, being refunded, or a payment still in flight).
+    pub remaining: u64,
+}
+
+/// `POST /api/admin/shows/{show}/cancel`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CancelShowRequest {
+    /// Why (kept in the audit log with every refund).
+    #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 500))]
+    pub reason: String,
+}
+
+/// `POST /api/me/rewards/claim`: a claim code printed on a ticket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ClaimRequest {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 64))]
+    pub code: String,
+}
+
+/// `GET /api/customers/lookup`: a customer found at the point of sale.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CustomerView {
+    pub id: UserId,
+    pub display_name: String,
+    pub member_code: String,
+    pub points: i64,
 }
 
 /// `POST /api/bookings/{booking}/reward/scratch`.
@@ -253,6 +307,12 @@ pub struct CouponView {
 pub struct LoyaltyView {
     pub points: i64,
     pub coupons: Vec<CouponView>,
+    /// A customer's member code (staff accounts have none: they never earn).
+    #[serde(default)]
+    pub member_code: Option<String>,
+    /// What the member QR encodes (scanned at the counter or kiosk).
+    #[serde(default)]
+    pub member_qr: Option<String>,
 }
 
 // ---- admin --------------------------------------------------------------------------------

@@ -96,7 +96,14 @@ pub struct Booking {
     /// A short code printed on tickets and used to find the booking at the counter.
     pub code: String,
     pub show_id: ShowId,
+    /// The account that made the booking (the customer online; the cashier or kiosk at the
+    /// point of sale).
     pub user_id: Option<UserId>,
+    /// The customer the sale is for, who earns its points and scratch card: the buyer online;
+    /// at the counter or kiosk the customer attached to the sale, if any (none: nobody earns
+    /// points, and the scratch card gets a claim code). Staff accounts never earn.
+    #[serde(default)]
+    pub customer_id: Option<UserId>,
     pub seats: Vec<SeatId>,
     pub amount: Money,
     pub channel: Channel,
@@ -104,6 +111,18 @@ pub struct Booking {
     pub status: BookingStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Booking {
+    /// Who earns this booking's points and scratch card: its customer; for bookings stored
+    /// before customers were attached, the account of an online sale (a customer's own).
+    pub fn buyer(&self) -> Option<UserId> {
+        match self.channel {
+            _ if self.customer_id.is_some() => self.customer_id,
+            Channel::Online => self.user_id,
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]

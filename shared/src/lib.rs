@@ -13,6 +13,7 @@ pub mod events;
 pub mod ids;
 pub mod integral;
 pub mod live;
+pub mod member;
 pub mod money;
 pub mod role;
 pub mod seat;

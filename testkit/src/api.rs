@@ -63,6 +63,16 @@ impl TestApi {
         (self.as_token(pair.access_token.clone()), pair)
     }
 
+    /// Signs a new customer up (`201`) as `email` and returns requests as that account.
+    pub async fn sign_up(&self, email: &str) -> (Self, TokenPair) {
+        let body =
+            json!({"email": email, "password": "a long test password", "display_name": email});
+        let pair: TokenPair = self
+            .post_ok("/api/auth/sign-up", &body, StatusCode::CREATED)
+            .await;
+        (self.as_token(pair.access_token.clone()), pair)
+    }
+
     /// The bearer token, if any.
     pub fn token(&self) -> Option<&str> {
         self.token.as_deref()

@@ -1,9 +1,12 @@
 //! The admin endpoints: bookings by filter (and their CSV export), analytics, audit log,
-//! venues and shows.
+//! venues and shows, cancelling a show.
 
 use chrono::Utc;
-use eventory_shared::api::{AnalyticsResponse, AuditView, BookingList, ShowRequest, VenueRequest};
-use eventory_shared::{Booking, Show, Venue};
+use eventory_shared::api::{
+    AnalyticsResponse, AuditView, BookingList, CancelShowRequest, CancellationProgress,
+    ShowRequest, VenueRequest,
+};
+use eventory_shared::{Booking, Show, ShowId, Venue};
 use eventory_ui::protocol::BookingQuery;
 use reqwest::Method;
 use serde::Serialize;
@@ -81,6 +84,37 @@ impl ApiClient {
     pub async fn admin_create_show(&self, request: &ShowRequest) -> Result<Show, ClientError> {
         self.authed(Method::POST, "/api/admin/shows", Some(request))
             .await
+    }
+
+    /// Admin: cancels a show (its sold bookings are refunded by the server); how far it is.
+    pub async fn admin_cancel_show(
+        &self,
+        show: ShowId,
+        reason: &str,
+    ) -> Result<CancellationProgress, ClientError> {
+        let body = CancelShowRequest {
+            reason: reason.to_owned(),
+        };
+        self.authed_once(
+            Method::POST,
+            &format!("/api/admin/shows/{show}/cancel"),
+            Some(&body),
+            Some(&super::action_key("cancel-show", &[&show.to_string()])),
+        )
+        .await
+    }
+
+    /// Admin: how far the refunds of a cancelled show are.
+    pub async fn admin_cancellation(
+        &self,
+        show: ShowId,
+    ) -> Result<CancellationProgress, ClientError> {
+        self.authed::<(), _>(
+            Method::GET,
+            &format!("/api/admin/shows/{show}/cancellation"),
+            None,
+        )
+        .await
     }
 
     pub async fn admin_create_venue(&self, request: &VenueRequest) -> Result<Venue, ClientError> {

@@ -4,9 +4,12 @@
 use chrono::NaiveDate;
 use eventory_shared::api::{
     BookingList, BookingTickets, CheckoutRequest, CheckoutResponse, CreateHoldRequest,
-    ExchangeRequest, HoldResponse, RefundRequest, RewardView, ScratchResponse, ShowDetail,
+    CustomerView, ExchangeRequest, HoldResponse, RefundRequest, RewardView, ScratchResponse,
+    ShowDetail,
 };
-use eventory_shared::{Booking, BookingId, HoldId, Money, PaymentMethod, SeatId, Show, ShowId};
+use eventory_shared::{
+    Booking, BookingId, HoldId, Money, PaymentMethod, SeatId, Show, ShowId, UserId,
+};
 use reqwest::Method;
 
 use super::{ApiClient, ClientError};
@@ -62,11 +65,13 @@ impl ApiClient {
         hold: HoldId,
         payment: PaymentMethod,
         cash_tendered: Option<Money>,
+        customer_id: Option<UserId>,
     ) -> Result<CheckoutResponse, ClientError> {
         let body = CheckoutRequest {
             payment,
             coupon: None,
             cash_tendered,
+            customer_id,
         };
         self.authed_once(
             Method::POST,
@@ -132,6 +137,32 @@ impl ApiClient {
                 "exchange",
                 &[&booking.to_string(), &hold.to_string()],
             )),
+        )
+        .await
+    }
+
+    /// The point of sale: the customer a scanned member QR, a typed member code or (counter
+    /// staff) an email names.
+    pub async fn lookup_customer(&self, query: &str) -> Result<CustomerView, ClientError> {
+        let query = query.trim();
+        if query.is_empty() {
+            return Err(ClientError::Invalid(
+                "scan the member QR or type an email".into(),
+            ));
+        }
+        let encoded: String = query
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        self.authed::<(), _>(
+            Method::GET,
+            &format!("/api/customers/lookup?q={encoded}"),
+            None,
         )
         .await
     }

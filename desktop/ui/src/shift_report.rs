@@ -80,6 +80,7 @@ mod tests {
             code: "ABCD2345".into(),
             show_id: ShowId::from_uuid(uuid::Uuid::new_v4()),
             user_id: None,
+            customer_id: None,
             seats: (1..=seats)
                 .map(|n| format!("A{n}").parse().unwrap())
                 .collect(),

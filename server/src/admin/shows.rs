@@ -100,6 +100,45 @@ impl AdminDesk {
     }
 }
 
+impl AdminDesk {
+    /// Cancels a show: it leaves sale at once (holds cannot be paid, no new ones), and every
+    /// sold booking is refunded by [`crate::sales::cancellation`] (now, and by the reconciler
+    /// after a restart). Cancelling a cancelled show again changes nothing.
+    pub async fn cancel_show(
+        &self,
+        caller: &Caller,
+        id: ShowId,
+        reason: &str,
+    ) -> Result<Show, AdminError> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(AdminError::Invalid(
+                "say why the show is cancelled (1 to 500 characters)".into(),
+            ));
+        }
+        let mut show = self
+            .store
+            .show(id)
+            .await?
+            .ok_or(AdminError::NotFound("show"))?;
+        if show.status == ShowStatus::Cancelled {
+            return Ok(show);
+        }
+        show.status = ShowStatus::Cancelled;
+        self.store.update_show(&show).await?;
+        self.catalog.forget(id);
+        self.seat_maps.forget(id);
+        self.audit(
+            caller,
+            "show.cancelled",
+            format!("show {id}"),
+            format!("{}: {reason}; every sold booking is refunded", show.title),
+        )
+        .await?;
+        Ok(show)
+    }
+}
+
 fn show_from(id: ShowId, request: ShowRequest) -> Show {
     Show {
         id,

@@ -187,6 +187,7 @@ impl AppState {
             lifecycle,
             shutdown,
             live_sessions: tokio_util::task::TaskTracker::new(),
+            request_tasks: tokio_util::task::TaskTracker::new(),
         }))
     }
 }

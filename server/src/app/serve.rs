@@ -85,6 +85,7 @@ pub async fn serve_on(
     let background = Background::start(&state, state.config.process.run_workers);
     let shutdown_token = state.shutdown.clone();
     let live_sessions = state.live_sessions.clone();
+    let request_tasks = state.request_tasks.clone();
     let settings = &state.config.http;
     let limits = ListenerLimits {
         header_read_timeout: settings.header_read_timeout,
@@ -117,6 +118,8 @@ pub async fn serve_on(
     {
         tracing::warn!("live sessions still closing after 6 s");
     }
+    request_tasks.close();
+    request_tasks.wait().await;
     served?;
     tracing::info!("stopped");
     Ok(())

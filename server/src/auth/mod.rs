@@ -9,5 +9,7 @@ pub mod live_ticket;
 pub mod password;
 pub mod rate_limit;
 pub mod tokens;
+pub mod visibility;
 
 pub use caller::Caller;
+pub use visibility::may_see;

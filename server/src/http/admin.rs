@@ -1,4 +1,5 @@
-//! Admin API (role admin only): `/api/admin/venues`, `/shows`, `/bookings` (JSON or CSV),
+//! Admin API (role admin only): `/api/admin/venues`, `/shows` (and their cancellation),
+//! `/bookings` (JSON or CSV),
 //! `/analytics`, `/staff`, `/users`, `/audit`.
 
 use axum::extract::{Path, Query, State};
@@ -7,7 +8,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Duration, Utc};
 use eventory_shared::api::{
-    AnalyticsResponse, AuditView, BookingList, ShowRequest, StaffRequest, UserProfile, VenueRequest,
+    AnalyticsResponse, AuditView, BookingList, CancelShowRequest, CancellationProgress,
+    ShowRequest, StaffRequest, UserProfile, VenueRequest,
 };
 #[allow(unused_imports)] // named in the OpenAPI annotations
 use eventory_shared::ApiErrorBody;
@@ -32,6 +34,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(update_venue))
         .routes(routes!(create_show))
         .routes(routes!(update_show))
+        .routes(routes!(cancel_show))
+        .routes(routes!(cancellation))
         .routes(routes!(bookings))
         .routes(routes!(analytics))
         .routes(routes!(create_staff))
@@ -116,6 +120,59 @@ pub(crate) async fn update_show(
     JsonBody(body): JsonBody<ShowRequest>,
 ) -> Result<Json<Show>, ApiError> {
     Ok(Json(state.admin.update_show(&caller, show, body).await?))
+}
+
+/// Cancels the show: it leaves sale, and every sold booking is refunded (the refunds go on
+/// after a restart until none is left); answers how far they are. Cancelling again answers
+/// the progress.
+#[utoipa::path(post, path = "/api/admin/shows/{show}/cancel", tag = "admin",
+    params(("show" = ShowId, Path, description = "show id")), request_body = CancelShowRequest,
+    responses(RoleOnly, BadInput, BodyErrors,
+        (status = 202, body = CancellationProgress, description = "cancelled; refunds under way"),
+        (status = 404, body = ApiErrorBody, description = "not_found: no such show"),
+        (status = 422, body = ApiErrorBody, description = "validation_failed: no reason")),
+    security(("bearer" = [])))]
+pub(crate) async fn cancel_show(
+    State(state): State<AppState>,
+    AdminOnly(caller): AdminOnly,
+    WithRejection(Path(show), _): PathParam<ShowId>,
+    JsonBody(body): JsonBody<CancelShowRequest>,
+) -> Result<(StatusCode, Json<CancellationProgress>), ApiError> {
+    state.admin.cancel_show(&caller, show, &body.reason).await?;
+    // Start at once; stopping the server stops this wherever it is, and the reconciler goes
+    // on with whatever it leaves (here or on another instance, after a restart too).
+    let (sales, stop) = (state.sales.clone(), state.shutdown.clone());
+    state.request_tasks.spawn(async move {
+        tokio::select! {
+            () = stop.cancelled() => {}
+            done = crate::sales::cancellation::refund_show(&sales, show) => {
+                if let Err(e) = done {
+                    tracing::warn!(%show, "refunds of the cancelled show: {e:#}");
+                }
+            }
+        }
+    });
+    let progress = crate::sales::cancellation::progress(state.store.as_ref(), show).await?;
+    Ok((StatusCode::ACCEPTED, Json(progress)))
+}
+
+/// How far the refunds of a cancelled show are (n of m refunded).
+#[utoipa::path(get, path = "/api/admin/shows/{show}/cancellation", tag = "admin",
+    params(("show" = ShowId, Path, description = "show id")),
+    responses(RoleOnly, BadInput,
+        (status = 200, body = CancellationProgress),
+        (status = 404, body = ApiErrorBody, description = "not_found: no such show")),
+    security(("bearer" = [])))]
+pub(crate) async fn cancellation(
+    State(state): State<AppState>,
+    AdminOnly(_caller): AdminOnly,
+    WithRejection(Path(show), _): PathParam<ShowId>,
+) -> Result<Json<CancellationProgress>, ApiError> {
+    if state.store.show(show).await?.is_none() {
+        return Err(ApiError::NotFound("no such show".into()));
+    }
+    let progress = crate::sales::cancellation::progress(state.store.as_ref(), show).await?;
+    Ok(Json(progress))
 }
 
 /// Query of `GET /api/admin/bookings`.

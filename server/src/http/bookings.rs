@@ -71,6 +71,7 @@ pub(crate) async fn checkout(
             body.payment,
             body.cash_tendered,
             body.coupon,
+            body.customer_id,
             key,
         )
         .await?;
@@ -83,18 +84,20 @@ pub(crate) async fn checkout(
     ))
 }
 
-/// A booking the caller may see: their own, or any for staff; anything else is "not found"
-/// (a stranger learns nothing about other people's bookings).
+/// A booking the caller may see ([`crate::auth::may_see`]: the buyer's, any for counter
+/// staff, a kiosk's just-made one); anything else is "not found" (a stranger learns nothing
+/// about other people's bookings).
 async fn visible_booking(
     state: &AppState,
     caller: &Caller,
     booking: BookingId,
 ) -> Result<crate::store::BookingRecord, ApiError> {
+    let now = chrono::Utc::now();
     state
         .store
         .booking(booking)
         .await?
-        .filter(|r| caller.role.is_staff() || r.booking.user_id == Some(caller.user_id))
+        .filter(|r| crate::auth::may_see(caller, &r.booking, now))
         .ok_or_else(|| ApiError::NotFound("no such booking".into()))
 }
 
@@ -169,22 +172,46 @@ pub(crate) async fn tickets(
             valid: t.status == crate::store::TicketStatus::Live,
         })
         .collect();
+    let claim_code = unclaimed_code(&state, &caller, booking).await?;
     Ok(Json(BookingTickets {
         booking: record.booking,
         show,
         venue_name,
         tickets,
+        claim_code,
     }))
 }
 
-/// The caller's bookings, newest first.
+/// The claim code of `booking`'s unclaimed scratch card, for the staff (or kiosk) printing it.
+pub(crate) async fn unclaimed_code(
+    state: &AppState,
+    caller: &Caller,
+    booking: BookingId,
+) -> Result<Option<String>, ApiError> {
+    if caller.role == eventory_shared::Role::Customer {
+        return Ok(None);
+    }
+    Ok(state
+        .store
+        .reward(booking)
+        .await?
+        .filter(|r| r.user_id.is_none() && !r.voided)
+        .and_then(|r| r.claim_code))
+}
+
+/// The caller's bookings, newest first (a kiosk has no list: it sees only what it just sold).
 #[utoipa::path(get, path = "/api/bookings/mine", tag = "bookings",
-    responses(SignedIn, (status = 200, body = BookingList)),
+    responses(SignedIn,
+        (status = 200, body = BookingList),
+        (status = 403, body = ApiErrorBody, description = "forbidden: a kiosk account cannot list bookings")),
     security(("bearer" = [])))]
 pub(crate) async fn mine(
     State(state): State<AppState>,
     AnyUser(caller): AnyUser,
 ) -> Result<Json<BookingList>, ApiError> {
+    if caller.role == eventory_shared::Role::Kiosk {
+        return Err(ApiError::Forbidden);
+    }
     let records = state
         .store
         .bookings(&BookingFilter {

@@ -189,6 +189,7 @@ impl From<crate::sales::checkout::CheckoutError> for ApiError {
             }
             C::Invalid(why) => ApiError::Validation(why),
             C::MethodNotAllowed(..) => ApiError::Forbidden,
+            C::ShowCancelled => ApiError::Conflict(e.to_string()),
             C::Unpriced(seat) => {
                 ApiError::Validation(format!("seat {seat} has no price for this show"))
             }
@@ -269,6 +270,18 @@ impl From<crate::rewards::ScratchError> for ApiError {
                 ApiError::Conflict("this card was voided: its booking was refunded".into())
             }
             S::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::rewards::ClaimError> for ApiError {
+    fn from(e: crate::rewards::ClaimError) -> Self {
+        use crate::rewards::ClaimError as C;
+        match e {
+            C::Unknown => ApiError::NotFound(e.to_string()),
+            C::Claimed | C::Voided => ApiError::Conflict(e.to_string()),
+            C::NotACustomer => ApiError::Forbidden,
+            C::Store(e) => e.into(),
         }
     }
 }

@@ -109,6 +109,10 @@ role_extractor!(
     Seller: Customer | Cashier | Kiosk | Admin
 );
 role_extractor!(
+    /// The point of sale: counter staff and kiosks (attaching a customer to a sale).
+    PointOfSale: Cashier | Kiosk | Admin
+);
+role_extractor!(
     /// Box-office staff: counter sales, cash, refunds, exchanges.
     Staff: Cashier | Admin
 );

@@ -1,18 +1,25 @@
 //! Rewards and loyalty: `GET /api/bookings/{booking}/reward`,
-//! `POST /api/bookings/{booking}/reward/scratch`, `GET /api/me/loyalty`.
+//! `POST /api/bookings/{booking}/reward/scratch`, `GET /api/me/loyalty` (with the member
+//! code), `POST /api/me/rewards/claim` (a printed claim code), and the point of sale's
+//! `GET /api/customers/lookup`.
 
+use axum::extract::Query;
 use axum::extract::{Path, State};
 use axum::Json;
-use eventory_shared::api::{CouponView, LoyaltyView, RewardState, RewardView, ScratchResponse};
+use eventory_shared::api::{
+    ClaimRequest, CouponView, CustomerView, LoyaltyView, RewardState, RewardView, ScratchResponse,
+};
+use eventory_shared::member::{member_code, member_qr, parse_member};
 #[allow(unused_imports)] // named in the OpenAPI annotations
 use eventory_shared::ApiErrorBody;
 use eventory_shared::BookingId;
+use eventory_shared::Role;
 
-use super::json::PathParam;
+use super::json::{JsonBody, PathParam, QueryParams};
 #[allow(unused_imports)] // named in the OpenAPI annotations
-use super::openapi::{BadInput, SignedIn};
+use super::openapi::{BadInput, BodyErrors, RoleOnly, SignedIn};
 use super::ApiError;
-use crate::http::extract::AnyUser;
+use crate::http::extract::{AnyUser, PointOfSale};
 use crate::http::AppState;
 use axum_extra::extract::WithRejection;
 use utoipa_axum::router::OpenApiRouter;
@@ -23,6 +30,21 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(reward))
         .routes(routes!(scratch))
         .routes(routes!(loyalty))
+        .routes(routes!(claim))
+        .routes(routes!(lookup))
+}
+
+fn view_of(card: crate::store::RewardRecord, claim_code: Option<String>) -> RewardView {
+    let (state, prize) = match (card.voided, card.revealed) {
+        (true, _) => (RewardState::Voided, None),
+        (false, true) => (RewardState::Revealed, Some(card.prize)),
+        (false, false) => (RewardState::Unscratched, None),
+    };
+    RewardView {
+        state,
+        prize,
+        claim_code,
+    }
 }
 
 /// The booking's scratch card; the prize shows only once scratched.
@@ -37,32 +59,13 @@ pub(crate) async fn reward(
     AnyUser(caller): AnyUser,
     WithRejection(Path(booking), _): PathParam<BookingId>,
 ) -> Result<Json<RewardView>, ApiError> {
-    let owned = state
-        .store
-        .booking(booking)
-        .await?
-        .is_some_and(|r| r.booking.user_id == Some(caller.user_id));
+    let usable = crate::rewards::may_use_card(state.store.as_ref(), &caller, booking).await?;
     let card = match state.store.reward(booking).await? {
-        Some(card) if owned => card,
+        Some(card) if usable => card,
         _ => return Err(ApiError::NotFound("no reward for this booking".into())),
     };
-    let view = if card.voided {
-        RewardView {
-            state: RewardState::Voided,
-            prize: None,
-        }
-    } else if card.revealed {
-        RewardView {
-            state: RewardState::Revealed,
-            prize: Some(card.prize),
-        }
-    } else {
-        RewardView {
-            state: RewardState::Unscratched,
-            prize: None,
-        }
-    };
-    Ok(Json(view))
+    let claim_code = super::bookings::unclaimed_code(&state, &caller, booking).await?;
+    Ok(Json(view_of(card, claim_code)))
 }
 
 /// Scratches the card: the prize, revealed once; scratching again shows the same prize.
@@ -105,5 +108,79 @@ pub(crate) async fn loyalty(
             redeemed: c.redeemed_by.is_some(),
         })
         .collect();
-    Ok(Json(LoyaltyView { points, coupons }))
+    let member = (caller.role == Role::Customer).then_some(caller.user_id);
+    Ok(Json(LoyaltyView {
+        points,
+        coupons,
+        member_code: member.map(member_code),
+        member_qr: member.map(member_qr),
+    }))
+}
+
+/// A customer collects the scratch card of a sale made without them (the claim code printed
+/// on its tickets), once; claiming it again answers the same card.
+#[utoipa::path(post, path = "/api/me/rewards/claim", tag = "rewards", request_body = ClaimRequest,
+    responses(SignedIn, BodyErrors,
+        (status = 200, body = RewardView, description = "the card, now the caller's"),
+        (status = 403, body = ApiErrorBody, description = "forbidden: only customer accounts collect cards"),
+        (status = 404, body = ApiErrorBody, description = "not_found: no card has this claim code"),
+        (status = 409, body = ApiErrorBody, description = "conflict: claimed by someone else, or voided by a refund")),
+    security(("bearer" = [])))]
+pub(crate) async fn claim(
+    State(state): State<AppState>,
+    AnyUser(caller): AnyUser,
+    JsonBody(body): JsonBody<ClaimRequest>,
+) -> Result<Json<RewardView>, ApiError> {
+    let card = crate::rewards::claim(state.store.as_ref(), &caller, &body.code).await?;
+    Ok(Json(view_of(card, None)))
+}
+
+/// `GET /api/customers/lookup?q=`: a member QR payload, a member code, or (counter staff) an
+/// email address.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct LookupQuery {
+    /// What was scanned or typed (required).
+    #[param(min_length = 1, max_length = 320, pattern = r"\S")]
+    q: Option<String>,
+}
+
+/// The point of sale finds the customer a sale is for: by the member QR they show or its
+/// code; counter staff also by email. Kiosks only by QR or code (no browsing by email).
+#[utoipa::path(get, path = "/api/customers/lookup", tag = "rewards", params(LookupQuery),
+    responses(RoleOnly, BadInput,
+        (status = 200, body = CustomerView),
+        (status = 404, body = ApiErrorBody, description = "not_found: no enabled customer account matches")),
+    security(("bearer" = [])))]
+pub(crate) async fn lookup(
+    State(state): State<AppState>,
+    PointOfSale(caller): PointOfSale,
+    WithRejection(Query(query), _): QueryParams<LookupQuery>,
+) -> Result<Json<CustomerView>, ApiError> {
+    let typed = query.q.as_deref().map(str::trim).unwrap_or_default();
+    if typed.is_empty() || typed.chars().count() > 320 {
+        return Err(ApiError::BadRequest(
+            "q: the scanned member QR, a member code or an email".into(),
+        ));
+    }
+    let found = match parse_member(typed) {
+        Some(id) => state.store.user(id).await?,
+        None if caller.role.is_staff() && typed.contains('@') => {
+            state
+                .store
+                .user_by_email(&crate::store::normalize_email(typed))
+                .await?
+        }
+        None => None,
+    };
+    let user = found
+        .filter(|u| u.role == Role::Customer && !u.disabled)
+        .ok_or_else(|| ApiError::NotFound("no customer with this member code or email".into()))?;
+    let points = state.store.loyalty_points(user.id).await?;
+    Ok(Json(CustomerView {
+        id: user.id,
+        display_name: user.display_name,
+        member_code: member_code(user.id),
+        points,
+    }))
 }

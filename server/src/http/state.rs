@@ -70,4 +70,7 @@ pub struct Services {
     /// The live websocket sessions, waited for when the server stops (they hold the seat maps
     /// and so the store).
     pub live_sessions: tokio_util::task::TaskTracker,
+    /// Work a request started and left running (a cancelled show's refunds): it stops on
+    /// `shutdown` and is waited for, so a stopped server lets go of the store.
+    pub request_tasks: tokio_util::task::TaskTracker,
 }

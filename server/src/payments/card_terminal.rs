@@ -86,6 +86,10 @@ impl PaymentGateway for SimulatedCardTerminal {
     }
 
     async fn refund(&self, payment_id: Uuid, amount: Money) -> Result<(), GatewayError> {
+        // A refund goes to the card network too (a repeat is answered from the journal).
+        if !self.latency.is_zero() && !self.journal.refunded(payment_id) {
+            tokio::time::sleep(self.latency).await;
+        }
         self.journal
             .decide_refund(payment_id, amount)
             .map(drop)

@@ -157,6 +157,11 @@ impl PaymentJournal {
         Ok(outcome)
     }
 
+    /// Whether `payment_id` was refunded already.
+    pub fn refunded(&self, payment_id: Uuid) -> bool {
+        self.lock().refunds.contains(&payment_id)
+    }
+
     /// Records a refund of a payment once; `true` if this call made it.
     pub fn decide_refund(&self, payment_id: Uuid, amount: Money) -> std::io::Result<bool> {
         let mut state = self.lock();

@@ -1,6 +1,9 @@
 //! Rewards and loyalty: scratch cards for confirmed bookings of 3+ seats (drawn on the server
 //! from a weighted table, revealed once), loyalty points per seat, a coupon for every 10 seats,
-//! and everything taken back when a booking is refunded.
+//! and everything taken back when a booking is refunded. They go to the booking's buyer (the
+//! customer online, the customer attached at the counter or kiosk), never to a staff account;
+//! a sale without a customer earns no points, and its card gets a claim code that gives it to
+//! the first customer who redeems it.
 
 use chrono::Utc;
 use eventory_shared::{BookingId, UserId};
@@ -25,21 +28,23 @@ pub async fn on_confirmed(
     record: &BookingRecord,
 ) -> StoreResult<()> {
     let booking = &record.booking;
+    let buyer = booking.buyer();
     if booking.seats.len() >= MIN_SEATS_FOR_REWARD {
         let reward = RewardRecord {
             booking_id: booking.id,
-            user_id: booking.user_id,
+            user_id: buyer,
             prize: table.draw(&mut rand::rng()).name().to_owned(),
             revealed: false,
             voided: false,
             created_at: Utc::now(),
+            claim_code: buyer.is_none().then(claim_code),
         };
         match store.insert_reward(&reward).await {
             Ok(()) | Err(StoreError::Duplicate(_)) => {}
             Err(e) => return Err(e),
         }
     }
-    if let Some(user) = booking.user_id {
+    if let Some(user) = buyer {
         let seats = booking.seats.len() as i64;
         if let Some(total) = store
             .record_loyalty(user, &format!("earn:{}", booking.id), seats)
@@ -54,13 +59,85 @@ pub async fn on_confirmed(
 /// Effects of a refund: an unrevealed reward is voided, the points go back. Idempotent.
 pub async fn on_refunded(store: &dyn Store, record: &BookingRecord) -> StoreResult<()> {
     store.void_reward(record.booking.id).await?;
-    if let Some(user) = record.booking.user_id {
+    if let Some(user) = record.booking.buyer() {
         let seats = record.booking.seats.len() as i64;
         store
             .record_loyalty(user, &format!("refund:{}", record.booking.id), -seats)
             .await?;
     }
     Ok(())
+}
+
+/// A claim code: 12 characters without look-alikes (60 bits), grouped by 4 for typing.
+pub fn claim_code() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    let chars: Vec<char> = (0..12)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// A typed claim code as stored (upper case, dashes where they belong; spaces ignored).
+pub fn normalise_claim_code(typed: &str) -> Option<String> {
+    let chars: Vec<char> = typed
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if chars.len() != 12 || !chars.iter().all(char::is_ascii_alphanumeric) {
+        return None;
+    }
+    Some(
+        chars
+            .chunks(4)
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join("-"),
+    )
+}
+
+/// Why a claim was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ClaimError {
+    #[error("no scratch card has this claim code")]
+    Unknown,
+    #[error("this scratch card was claimed already")]
+    Claimed,
+    #[error("this scratch card was voided (its booking was refunded)")]
+    Voided,
+    #[error("only customer accounts collect scratch cards")]
+    NotACustomer,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Gives the card printed with `code` to the calling customer, once. The same customer
+/// claiming again gets the card again (a retry); anyone else is refused.
+pub async fn claim(
+    store: &dyn Store,
+    caller: &Caller,
+    code: &str,
+) -> Result<RewardRecord, ClaimError> {
+    if caller.role != eventory_shared::Role::Customer {
+        return Err(ClaimError::NotACustomer);
+    }
+    let code = normalise_claim_code(code).ok_or(ClaimError::Unknown)?;
+    if let Some(claimed) = store.claim_reward(&code, caller.user_id).await? {
+        metrics::counter!("eventory_rewards_claimed_total").increment(1);
+        return Ok(claimed);
+    }
+    match store.reward_by_claim_code(&code).await? {
+        None => Err(ClaimError::Unknown),
+        Some(r) if r.user_id == Some(caller.user_id) => Ok(r),
+        Some(r) if r.user_id.is_some() => Err(ClaimError::Claimed),
+        Some(_) => Err(ClaimError::Voided),
+    }
 }
 
 /// Issues the coupons for every 10-seat milestone crossed between `before` and `after` points.
@@ -106,17 +183,32 @@ pub enum ScratchError {
     Store(#[from] StoreError),
 }
 
-/// Reveals the caller's scratch card for a booking.
+/// Whether `caller` may see and scratch the card of `booking`: whoever may see the booking
+/// (its buyer; the kiosk right after its sale; counter staff), or the customer who claimed it.
+pub async fn may_use_card(
+    store: &dyn Store,
+    caller: &Caller,
+    booking: BookingId,
+) -> StoreResult<bool> {
+    let now = Utc::now();
+    let sees_booking = store
+        .booking(booking)
+        .await?
+        .is_some_and(|r| crate::auth::may_see(caller, &r.booking, now));
+    Ok(sees_booking
+        || store
+            .reward(booking)
+            .await?
+            .is_some_and(|r| r.user_id == Some(caller.user_id)))
+}
+
+/// Reveals a scratch card the caller may use.
 pub async fn scratch(
     store: &dyn Store,
     caller: &Caller,
     booking: BookingId,
 ) -> Result<Scratched, ScratchError> {
-    let owned = store
-        .booking(booking)
-        .await?
-        .is_some_and(|r| r.booking.user_id == Some(caller.user_id));
-    if !owned {
+    if !may_use_card(store, caller, booking).await? {
         return Err(ScratchError::NoReward);
     }
     if let Some(revealed) = store.reveal_reward(booking).await? {
@@ -133,5 +225,22 @@ pub async fn scratch(
             prize: r.prize,
             first_reveal: false,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claim_codes_are_typed_back_in_any_case_and_spacing() {
+        let code = claim_code();
+        assert_eq!(code.len(), 14, "{code}");
+        assert_eq!(normalise_claim_code(&code).as_deref(), Some(code.as_str()));
+        let typed = code.replace('-', " ").to_lowercase();
+        assert_eq!(normalise_claim_code(&typed).as_deref(), Some(code.as_str()));
+        assert_eq!(normalise_claim_code("ABCD-EFGH"), None);
+        assert_eq!(normalise_claim_code("ABCD-EFGH-JK!M"), None);
+        assert_ne!(claim_code(), claim_code());
     }
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use eventory_shared::events::{DomainEvent, EventEnvelope};
 use eventory_shared::{
-    Booking, BookingId, BookingStatus, Channel, HoldId, Money, PaymentMethod, Role,
+    Booking, BookingId, BookingStatus, Channel, HoldId, Money, PaymentMethod, Role, UserId,
 };
 use uuid::Uuid;
 
@@ -33,6 +33,8 @@ pub enum CheckoutError {
     Invalid(String),
     #[error("{0} may not pay by {1:?}")]
     MethodNotAllowed(Role, PaymentMethod),
+    #[error("the show was cancelled")]
+    ShowCancelled,
     #[error("the show's prices do not cover seat {0}")]
     Unpriced(String),
     #[error(transparent)]
@@ -79,6 +81,28 @@ pub fn booking_code() -> String {
 }
 
 impl CheckoutDesk {
+    /// Who the sale is for: a customer buys for themselves; staff name the customer attached
+    /// at the counter or kiosk (an enabled customer account), or nobody.
+    async fn buyer(
+        &self,
+        caller: &Caller,
+        customer: Option<UserId>,
+    ) -> Result<Option<UserId>, CheckoutError> {
+        match (caller.role, customer) {
+            (Role::Customer, None) => Ok(Some(caller.user_id)),
+            (Role::Customer, Some(_)) => Err(CheckoutError::Invalid(
+                "only staff attach a customer to a sale".into(),
+            )),
+            (_, None) => Ok(None),
+            (_, Some(id)) => match self.store.user(id).await? {
+                Some(user) if user.role == Role::Customer && !user.disabled => Ok(Some(id)),
+                _ => Err(CheckoutError::Invalid(
+                    "customer_id is not an enabled customer account".into(),
+                )),
+            },
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub async fn checkout(
         &self,
@@ -87,6 +111,7 @@ impl CheckoutDesk {
         method: PaymentMethod,
         cash_tendered: Option<Money>,
         coupon: Option<String>,
+        customer: Option<UserId>,
         idempotency_key: Option<String>,
     ) -> Result<CheckedOut, CheckoutError> {
         // A retry of a checkout that went through returns the same booking.
@@ -125,16 +150,25 @@ impl CheckoutDesk {
         if hold.expires_at <= Utc::now() {
             return Err(CheckoutError::HoldExpired);
         }
+        let cancelled = self
+            .catalog
+            .show(hold.show_id)
+            .await?
+            .is_some_and(|s| s.status == eventory_shared::ShowStatus::Cancelled);
+        if cancelled {
+            return Err(CheckoutError::ShowCancelled);
+        }
+        let buyer = self.buyer(caller, customer).await?;
         let mut amount = self.price(&hold).await?;
         let booking_id = BookingId::from_uuid(Uuid::new_v4());
         if let Some(code) = &coupon {
-            // The coupon must be the caller's (or for everyone) and unused; redeeming it is one
+            // The coupon must be the buyer's (or for everyone) and unused; redeeming it is one
             // conditional update, so two checkouts racing with one coupon get it once.
             let usable = self
                 .store
                 .coupon(code)
                 .await?
-                .filter(|c| c.user_id.is_none() || c.user_id == Some(caller.user_id))
+                .filter(|c| c.user_id.is_none() || (buyer.is_some() && c.user_id == buyer))
                 .filter(|c| c.redeemed_by.is_none());
             let redeemed = match usable {
                 Some(_) => self.store.redeem_coupon(code, booking_id).await?,
@@ -177,6 +211,7 @@ impl CheckoutDesk {
                 code: booking_code(),
                 show_id: hold.show_id,
                 user_id: Some(caller.user_id),
+                customer_id: buyer,
                 seats: hold.seats.clone(),
                 amount,
                 channel: channel_of(caller.role),

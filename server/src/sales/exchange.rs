@@ -113,6 +113,7 @@ pub async fn exchange(
             code: booking_code(),
             show_id: hold.show_id,
             user_id: old.booking.user_id,
+            customer_id: old.booking.customer_id,
             seats: hold.seats.clone(),
             amount: old.booking.amount,
             channel: old.booking.channel,

@@ -7,12 +7,14 @@
 //! - [`refund`], [`exchange`]: staff actions on confirmed bookings, each claimed by one
 //!   conditional state change before any seat or money moves, then completed by idempotent
 //!   steps.
+//! - [`cancellation`]: a cancelled show's bookings all refunded, resumed after a restart.
 //! - [`reconciler`]: finds bookings that stopped moving (a crash, a lost or dead-lettered
 //!   event, an outage) and drives them through the same steps to a final state.
 //! - [`workers`]: the consumer groups that run `charge` and `outcome` off the event bus.
 //!
 //! Every step takes the ports it uses through [`SalesContext`]; nothing here knows HTTP.
 
+pub mod cancellation;
 pub mod charge;
 pub mod checkout;
 pub mod exchange;

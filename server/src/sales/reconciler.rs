@@ -14,6 +14,8 @@
 //! | refunding | finish the refund: seats, points, money back, `refunded` |
 //! | exchanging | finish or undo the exchange |
 //!
+//! Each round also refunds what is left of cancelled shows ([`super::cancellation`]).
+//!
 //! Safe on many instances at once: every step is a conditional update or idempotent, so two
 //! reconcilers (or a reconciler and a slow worker) racing on one booking end in the same state.
 
@@ -171,6 +173,11 @@ pub fn spawn_reconciler(
     status.grace_secs.store(grace.as_secs(), Ordering::Relaxed);
     tokio::spawn(async move {
         loop {
+            match super::cancellation::refund_cancelled_shows(&ctx).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(refunded = n, "bookings of cancelled shows refunded"),
+                Err(e) => tracing::warn!("refunds of cancelled shows failed: {e:#}"),
+            }
             match reconcile_once(&ctx, grace).await {
                 Ok(round) => {
                     if round.stalled > 0 {

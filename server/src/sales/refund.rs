@@ -126,13 +126,17 @@ pub async fn finish_refund(
         booking.id,
         booking.status
     );
-    // Seats back on sale (their tickets were released with the claim).
-    if let Some(change) = ctx
+    // Seats back on sale (their tickets were released with the claim). A ledger that does
+    // not know the show (a cancelled show is not loaded after a restart; a lost ledger is
+    // rebuilt from the tickets, where these are refunded already) has nothing to free.
+    match ctx
         .ledger
         .refund(booking.show_id, booking.id, &booking.seats)
-        .await?
+        .await
     {
-        ctx.feed.publish(change).await;
+        Ok(Some(change)) => ctx.feed.publish(change).await,
+        Ok(None) | Err(crate::seats::LedgerError::UnknownShow(_)) => {}
+        Err(e) => return Err(e.into()),
     }
     crate::rewards::on_refunded(ctx.store.as_ref(), record).await?;
     // Money back: the payment this booking carries (an exchange's booking carries the

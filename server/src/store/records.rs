@@ -156,11 +156,16 @@ pub struct AuditEntry {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RewardRecord {
     pub booking_id: BookingId,
+    /// The customer it belongs to: the booking's buyer, or whoever claimed it.
     pub user_id: Option<UserId>,
     pub prize: String,
     pub revealed: bool,
     pub voided: bool,
     pub created_at: DateTime<Utc>,
+    /// A sale without a customer: the code printed on its tickets that claims the card into
+    /// a customer's account, once.
+    #[serde(default)]
+    pub claim_code: Option<String>,
 }
 
 /// A discount coupon, redeemable once.

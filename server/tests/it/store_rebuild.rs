@@ -47,6 +47,7 @@ async fn sold_seats_survive_a_redis_flush_through_the_store() {
             code: "RB000001".into(),
             show_id: show,
             user_id: None,
+            customer_id: None,
             seats: hold.seats.clone(),
             amount: Money::new(2000, Currency::EUR),
             channel: Channel::Counter,

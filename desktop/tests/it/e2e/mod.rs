@@ -101,6 +101,11 @@ async fn cashier_sells_for_cash_and_a_second_app_sees_it_then_kiosk_and_admin() 
     click(&app_a, "#hold").await;
     find(&app_a, "#countdown").await;
     wait_seat(&app_b, "E5", "held").await; // B sees the hold live
+                                           // The customer shows their member QR, or the cashier types their email: they earn it.
+    let (customer_email, _) = password(Role::Customer);
+    type_into(&app_a, "#customer-scan", &customer_email).await;
+    click(&app_a, "#customer-find").await;
+    wait_text(&app_a, "#customer-attached", "points").await;
     type_into(&app_a, "#tendered", "30").await;
     let change = wait_text(&app_a, "#change-due", "Change due").await;
     assert!(change.contains("5.00"), "{change}"); // 2 x 12.50 from 30.00
@@ -108,6 +113,28 @@ async fn cashier_sells_for_cash_and_a_second_app_sees_it_then_kiosk_and_admin() 
     click(&app_a, "#take-payment").await;
     let code = find(&app_a, "#booking-code").await.text().await.unwrap();
     assert_eq!(code.len(), 8, "a booking code: {code}");
+    let customer = server
+        .state
+        .store
+        .user_by_email(&customer_email)
+        .await
+        .unwrap()
+        .expect("the demo customer");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while server
+        .state
+        .store
+        .loyalty_points(customer.id)
+        .await
+        .unwrap()
+        != 2
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the attached customer earns the 2 seats' points"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     // B, the second instance, sees both seats sold without doing anything.
     wait_seat(&app_b, "E5", "sold").await;
     wait_seat(&app_b, "E6", "sold").await;
@@ -231,6 +258,13 @@ async fn cashier_sells_for_cash_and_a_second_app_sees_it_then_kiosk_and_admin() 
     click(&app_b, "#create-show").await;
     wait_text(&app_b, "#new-show-message", "Created").await;
     shot(&app_b, "admin-shows").await;
+    // Cancelling the premiere refunds every sold booking (the kiosk's): n of m refunded.
+    click(&app_b, &format!(".cancel-show[data-show=\"{}\"]", show.id)).await;
+    type_into(&app_b, ".cancel-reason", "the projector broke").await;
+    click(&app_b, ".cancel-form button.danger").await;
+    let progress = format!(".cancel-progress[data-show=\"{}\"]", show.id);
+    wait_text(&app_b, &progress, "✓").await;
+    shot(&app_b, "admin-cancel-show").await;
     let created = state_after(&url).await;
     assert!(
         created.iter().any(|s| s.title == "Night of the Admin"),

@@ -4,11 +4,11 @@
 
 use chrono::NaiveDate;
 use eventory_shared::api::{
-    AnalyticsResponse, AuditView, CheckoutResponse, HoldResponse, RewardView, ScratchResponse,
-    ShowDetail, ShowRequest, UserProfile, VenueRequest,
+    AnalyticsResponse, AuditView, CancellationProgress, CheckoutResponse, CustomerView,
+    HoldResponse, RewardView, ScratchResponse, ShowDetail, ShowRequest, UserProfile, VenueRequest,
 };
 use eventory_shared::{
-    Booking, BookingId, HoldId, Money, PaymentMethod, SeatId, Show, ShowId, Venue,
+    Booking, BookingId, HoldId, Money, PaymentMethod, SeatId, Show, ShowId, UserId, Venue,
 };
 use serde::{Deserialize, Serialize};
 
@@ -134,6 +134,9 @@ pub struct Checkout {
     pub hold_id: HoldId,
     pub payment: PaymentMethod,
     pub cash_tendered: Option<Money>,
+    /// The customer attached to the sale (they earn its points and scratch card).
+    #[serde(default)]
+    pub customer_id: Option<UserId>,
 }
 command!(Checkout => "checkout", CheckoutResponse);
 
@@ -176,6 +179,13 @@ pub struct PrintTickets {
     pub booking_id: BookingId,
 }
 command!(PrintTickets => "print_tickets", TicketOutput);
+
+/// The customer a scanned member QR, a member code or an email names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LookupCustomer {
+    pub query: String,
+}
+command!(LookupCustomer => "lookup_customer", CustomerView);
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GetReward {
@@ -221,6 +231,21 @@ pub struct AdminCreateShow {
     pub show: ShowRequest,
 }
 command!(AdminCreateShow => "admin_create_show", Show);
+
+/// Cancels a show: every sold booking is refunded (by the server, also after a restart).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminCancelShow {
+    pub show_id: ShowId,
+    pub reason: String,
+}
+command!(AdminCancelShow => "admin_cancel_show", CancellationProgress);
+
+/// How far the refunds of a cancelled show are.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminCancellation {
+    pub show_id: ShowId,
+}
+command!(AdminCancellation => "admin_cancellation", CancellationProgress);
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AdminCreateVenue {

@@ -1,6 +1,6 @@
 //! [`Sale`]: the transitions of one sale.
 
-use eventory_shared::api::HoldResponse;
+use eventory_shared::api::{CustomerView, HoldResponse};
 use eventory_shared::{Booking, BookingStatus, ErrorCode, SeatState};
 
 use super::{Effect, SaleEvent, SaleKind, SaleState, LATE_CHECK};
@@ -13,6 +13,9 @@ pub struct Sale {
     kind: SaleKind,
     state: SaleState,
     error: Option<String>,
+    /// The customer the sale is for (scanned member QR, or found by email): they earn its
+    /// points and scratch card. Kept until the sale ends.
+    customer: Option<CustomerView>,
 }
 
 impl Sale {
@@ -22,6 +25,23 @@ impl Sale {
             kind,
             state: SaleState::Selecting { taken: Vec::new() },
             error: None,
+            customer: None,
+        }
+    }
+
+    /// The customer attached to the sale.
+    pub fn customer(&self) -> Option<&CustomerView> {
+        self.customer.as_ref()
+    }
+
+    /// Attaches a customer (or, `None`, removes them) before payment; once paying, the sale
+    /// keeps the one it was paid for.
+    pub fn attach_customer(&mut self, customer: Option<CustomerView>) {
+        if !matches!(
+            self.state,
+            SaleState::Paying { .. } | SaleState::Following { .. } | SaleState::Done { .. }
+        ) {
+            self.customer = customer;
         }
     }
 
@@ -124,6 +144,7 @@ impl Sale {
                     hold: hold.hold_id,
                     payment,
                     cash_tendered,
+                    customer: self.customer.as_ref().map(|c| c.id),
                 };
                 self.state = SaleState::Paying { hold, payment };
                 vec![effect]
@@ -189,6 +210,7 @@ impl Sale {
                     SaleState::Done { .. } | SaleState::Failed { .. }
                 ) {
                     self.start_over();
+                    self.customer = None;
                 }
                 Vec::new()
             }
@@ -199,6 +221,7 @@ impl Sale {
                 };
                 self.start_over();
                 self.error = None;
+                self.customer = None;
                 effects
             }
         }

@@ -20,7 +20,7 @@ mod tests;
 use std::time::Duration;
 
 use eventory_shared::api::{CheckoutResponse, HoldResponse};
-use eventory_shared::{Booking, BookingId, HoldId, Money, PaymentMethod, SeatId, ShowId};
+use eventory_shared::{Booking, BookingId, HoldId, Money, PaymentMethod, SeatId, ShowId, UserId};
 
 use crate::protocol::{CommandError, TicketOutput};
 
@@ -118,6 +118,8 @@ pub enum Effect {
         hold: HoldId,
         payment: PaymentMethod,
         cash_tendered: Option<Money>,
+        /// The attached customer's account.
+        customer: Option<UserId>,
     },
     /// `booking` -> [`SaleEvent::BookingAnswered`].
     FetchBooking { booking: BookingId },

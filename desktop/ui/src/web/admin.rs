@@ -7,7 +7,7 @@ use eventory_shared::{BookingStatus, Channel, Money};
 
 use super::bridge;
 use super::widgets::{local_time, ErrorBox, TopBar};
-use crate::chart::{bars, Bar};
+use crate::chart::{bars, bars_against, Bar};
 use crate::protocol::BookingQuery;
 use crate::protocol::{
     AdminAnalytics, AdminAudit, AdminBookings, AdminCreateShow, AdminCreateVenue, AdminExportCsv,
@@ -104,18 +104,21 @@ fn Analytics() -> Element {
             format!("{} · {} seats", money(s.revenue_minor, eur), s.seats),
         )
     }));
-    let occupancy_bars = bars(a.occupancy.iter().take(12).map(|o| {
-        let pct = (o.sold * 100).checked_div(o.capacity).unwrap_or(0) as i64;
-        (
-            format!(
-                "{} {}",
-                o.starts_at.with_timezone(&Local).format("%a %H:%M"),
-                o.title
-            ),
-            pct,
-            format!("{}/{} ({pct}%)", o.sold, o.capacity),
-        )
-    }));
+    let occupancy_bars = bars_against(
+        a.occupancy.iter().take(12).map(|o| {
+            let pct = (o.sold * 100).checked_div(o.capacity).unwrap_or(0) as i64;
+            (
+                format!(
+                    "{} {}",
+                    o.starts_at.with_timezone(&Local).format("%a %H:%M"),
+                    o.title
+                ),
+                pct,
+                format!("{}/{} ({pct}%)", o.sold, o.capacity),
+            )
+        }),
+        100,
+    );
     rsx! {
         div { class: "charts", id: "analytics",
             BarChart { title: "Revenue per day", bars: day_bars }
@@ -215,12 +218,13 @@ fn ShowsAndVenues() -> Element {
                     Some(Err(e)) => rsx! { ErrorBox { message: Some(e.friendly()) } },
                     Some(Ok(a)) => rsx! {
                         table {
-                            thead { tr { th { "Starts" } th { "Title" } th { "Sold" } th { "Capacity" } } }
+                            thead { tr { th { "Starts" } th { "Title" } th { "Sold" } th { "Capacity" } th {} } }
                             tbody {
                                 for o in a.occupancy.iter() {
                                     tr { key: "{o.show_id}",
                                         td { {local_time(&o.starts_at, "%a %d %b %H:%M")} }
                                         td { "{o.title}" } td { "{o.sold}" } td { "{o.capacity}" }
+                                        td { super::show_cancel::CancelShow { show_id: o.show_id, title: o.title.clone(), on_done: move |_| {} } }
                                     }
                                 }
                             }

@@ -4,9 +4,11 @@ mod admin;
 mod app;
 mod box_office;
 mod bridge;
+mod customer;
 mod kiosk;
 mod sale_flow;
 mod seat_map;
+mod show_cancel;
 mod sign_in;
 mod widgets;
 

@@ -43,12 +43,14 @@ fn run(mut ctx: Ctx, sale: Signal<Sale>, effect: Effect) {
             hold,
             payment,
             cash_tendered,
+            customer,
         } => {
             spawn(async move {
                 let answer = bridge::invoke(&Checkout {
                     hold_id: hold,
                     payment,
                     cash_tendered,
+                    customer_id: customer,
                 })
                 .await;
                 dispatch(ctx, sale, SaleEvent::CheckoutAnswered(answer));

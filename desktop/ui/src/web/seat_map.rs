@@ -39,6 +39,16 @@ pub fn SeatMapView(large: bool, locked: bool) -> Element {
     };
     let cursor = selection.read().cursor().cloned();
     let categories = map.layout.categories.clone();
+    // Each price category's seats carry its mark (premium rows look different), up to four.
+    let category_class: std::collections::BTreeMap<_, String> = categories
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.clone(), format!("cat-{}", i.min(3))))
+        .collect();
+    let category_name: std::collections::BTreeMap<_, String> = categories
+        .iter()
+        .map(|c| (c.id.clone(), c.name.clone()))
+        .collect();
     let interactive = !stale && !locked;
     let keymap = map.clone();
     let onkeydown = move |e: KeyboardEvent| {
@@ -84,6 +94,7 @@ pub fn SeatMapView(large: bool, locked: bool) -> Element {
                     {
                         let mut next_column = 0u16;
                         let cursor = cursor.clone();
+                        let (category_class, category_name) = (category_class.clone(), category_name.clone());
                         row.seats.iter().map(move |spec| {
                             let gap = spec.column.saturating_sub(next_column);
                             next_column = spec.column + 1;
@@ -92,14 +103,19 @@ pub fn SeatMapView(large: bool, locked: bool) -> Element {
                             let selected = selection.read().is_selected(&id);
                             let is_cursor = cursor.as_ref() == Some(&id);
                             let class = format!(
-                                "seat {}{}{}{}",
+                                "seat {} {}{}{}{}",
                                 state_class(state),
+                                category_class.get(&spec.category).map_or("cat-0", String::as_str),
                                 if selected { " selected" } else { "" },
                                 if is_cursor { " cursor" } else { "" },
                                 if spec.accessible { " accessible" } else { "" },
                             );
                             let mark = if selected { "✓" } else { state_mark(state) };
-                            let title = format!("{id} — {state}{}", if spec.accessible { ", accessible" } else { "" });
+                            let title = format!(
+                                "{id} — {state}, {}{}",
+                                category_name.get(&spec.category).map_or("", String::as_str),
+                                if spec.accessible { ", accessible" } else { "" }
+                            );
                             let click_map = map.clone();
                             let click_id = id.clone();
                             let label = id.to_string();
@@ -126,8 +142,9 @@ pub fn SeatMapView(large: bool, locked: bool) -> Element {
                 span { class: "seat held demo", span { class: "mark", "H" } } " held "
                 span { class: "seat processing demo", span { class: "mark", "…" } } " paying "
                 span { class: "seat sold demo", span { class: "mark", "✕" } } " sold "
-                for c in categories.iter() {
-                    span { class: "cat", key: "{c.id.as_str()}", "{c.name}" }
+                for (i, c) in categories.iter().enumerate() {
+                    span { class: "seat available demo cat-{i.min(3)}", key: "{c.id.as_str()}", span { class: "num", "1" } }
+                    span { class: "cat", " {c.name} " }
                 }
             }
         }

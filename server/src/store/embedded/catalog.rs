@@ -112,6 +112,11 @@ impl CatalogStore for EmbeddedStore {
         .await
     }
 
+    async fn cancelled_shows(&self, from: DateTime<Utc>) -> StoreResult<Vec<Show>> {
+        self.shows_starting(from, None, |s| s.status == ShowStatus::Cancelled)
+            .await
+    }
+
     async fn update_show(&self, show: &Show) -> StoreResult<bool> {
         let show = show.clone();
         self.write(move |tx| {

@@ -14,11 +14,45 @@ impl RewardStore for EmbeddedStore {
     async fn insert_reward(&self, reward: &RewardRecord) -> StoreResult<()> {
         let reward = reward.clone();
         self.write(move |tx| {
-            REWARDS.write(tx)?.insert_new(
-                &reward.booking_id.to_string(),
-                &reward,
-                "a reward for this booking",
-            )
+            let booking = reward.booking_id.to_string();
+            REWARDS
+                .write(tx)?
+                .insert_new(&booking, &reward, "a reward for this booking")?;
+            if let Some(code) = &reward.claim_code {
+                REWARD_CLAIMS
+                    .write(tx)?
+                    .insert_new(code, &booking, "claim code")?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn reward_by_claim_code(&self, code: &str) -> StoreResult<Option<RewardRecord>> {
+        let code = code.to_owned();
+        self.read(move |tx| match REWARD_CLAIMS.read(tx)?.get(&code)? {
+            Some(booking) => REWARDS.read(tx)?.get(&booking),
+            None => Ok(None),
+        })
+        .await
+    }
+
+    async fn claim_reward(&self, code: &str, user: UserId) -> StoreResult<Option<RewardRecord>> {
+        let code = code.to_owned();
+        self.write(move |tx| {
+            let Some(booking) = REWARD_CLAIMS.write(tx)?.get(&code)? else {
+                return Ok(None);
+            };
+            let mut rewards = REWARDS.write(tx)?;
+            let Some(mut reward) = rewards.get(&booking)? else {
+                return Ok(None);
+            };
+            if reward.user_id.is_some() || reward.voided {
+                return Ok(None);
+            }
+            reward.user_id = Some(user);
+            rewards.insert(&booking, &reward)?;
+            Ok(Some(reward))
         })
         .await
     }

@@ -54,6 +54,8 @@ pub const OUTBOX_PENDING: Table<String> = Table::new("outbox_pending");
 pub const PROCESSED_EVENTS: Table<()> = Table::new("processed_events");
 /// booking id -> its reward.
 pub const REWARDS: Table<RewardRecord> = Table::new("rewards");
+/// claim code -> booking id of its reward.
+pub const REWARD_CLAIMS: Table<String> = Table::new("reward_claims");
 /// user id -> points.
 pub const LOYALTY: Table<i64> = Table::new("loyalty");
 /// Loyalty entries by key (`earn:<booking>`) -> delta: each recorded once.
@@ -83,6 +85,7 @@ pub fn create_all(tx: &redb::WriteTransaction) -> crate::store::StoreResult<()> 
         OUTBOX_PENDING,
         COUPONS_BY_USER,
         AUDIT_IDS,
+        REWARD_CLAIMS,
     ] {
         table.create(tx)?;
     }

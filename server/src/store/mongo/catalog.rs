@@ -75,6 +75,15 @@ impl CatalogStore for MongoStore {
             .await
     }
 
+    async fn cancelled_shows(&self, from: DateTime<Utc>) -> StoreResult<Vec<Show>> {
+        let query = doc! {
+            "starts_at": { "$gte": date(from) },
+            "status": string_of(&ShowStatus::Cancelled),
+        };
+        self.find_all(&SHOWS, query, Some(doc! { "starts_at": 1, "_id": 1 }), None)
+            .await
+    }
+
     async fn update_show(&self, show: &Show) -> StoreResult<bool> {
         let id = uuid(show.id.as_uuid());
         let result = self

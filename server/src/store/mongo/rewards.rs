@@ -50,6 +50,22 @@ impl RewardStore for MongoStore {
         found.map(codec::decode).transpose()
     }
 
+    async fn reward_by_claim_code(&self, code: &str) -> StoreResult<Option<RewardRecord>> {
+        self.find_one(&REWARDS, doc! { "claim_code": code }).await
+    }
+
+    async fn claim_reward(&self, code: &str, user: UserId) -> StoreResult<Option<RewardRecord>> {
+        let found = self
+            .coll(&REWARDS)
+            .find_one_and_update(
+                doc! { "claim_code": code, "user_id": Bson::Null, "voided": false },
+                doc! { "$set": { "user_id": uuid(user.as_uuid()) } },
+            )
+            .return_document(ReturnDocument::After)
+            .await?;
+        found.map(codec::decode).transpose()
+    }
+
     async fn void_reward(&self, booking: BookingId) -> StoreResult<bool> {
         let result = self
             .coll(&REWARDS)

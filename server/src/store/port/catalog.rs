@@ -21,6 +21,9 @@ pub trait CatalogStore: Send + Sync + 'static {
     async fn shows(&self, filter: &ShowFilter) -> StoreResult<Vec<Show>>;
     /// Shows not yet started (and not cancelled) at `now`.
     async fn upcoming_shows(&self, now: DateTime<Utc>) -> StoreResult<Vec<Show>>;
+    /// Cancelled shows starting at or after `from`, by start time (their bookings are
+    /// refunded by the reconciler).
+    async fn cancelled_shows(&self, from: DateTime<Utc>) -> StoreResult<Vec<Show>>;
     /// Replaces a show; `false` if there is no such show.
     async fn update_show(&self, show: &Show) -> StoreResult<bool>;
 }

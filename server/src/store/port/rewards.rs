@@ -14,6 +14,12 @@ pub trait RewardStore: Send + Sync + 'static {
     /// Reveals an unrevealed, unvoided reward in one conditional update; `None` if it was
     /// revealed already, voided, or does not exist (so of concurrent scratches one reveals).
     async fn reveal_reward(&self, booking: BookingId) -> StoreResult<Option<RewardRecord>>;
+    /// The reward a claim code was printed for.
+    async fn reward_by_claim_code(&self, code: &str) -> StoreResult<Option<RewardRecord>>;
+    /// Gives the unclaimed, unvoided reward of `code` to `user` in one conditional update;
+    /// `None` if there is none such (claimed already, voided, unknown): of concurrent claims
+    /// one wins.
+    async fn claim_reward(&self, code: &str, user: UserId) -> StoreResult<Option<RewardRecord>>;
     /// Voids an unrevealed reward (its booking was refunded); `false` if there was none to void.
     async fn void_reward(&self, booking: BookingId) -> StoreResult<bool>;
     /// Records a loyalty entry once: `entry` is its unique key (e.g. `earn:<booking>`); the

@@ -100,6 +100,11 @@ pub(super) struct Harness {
 
 impl Harness {
     pub(super) async fn start(mode: Mode, workers: bool) -> Self {
+        Self::start_with(mode, workers, Duration::from_millis(5)).await
+    }
+
+    /// [`Harness::start`] with the card terminal taking `card_latency` per charge or refund.
+    pub(super) async fn start_with(mode: Mode, workers: bool, card_latency: Duration) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let journal = dir.path().join("payments.jsonl");
         let mut config = match mode {
@@ -110,7 +115,7 @@ impl Harness {
         config.sales.payment_journal = Some(journal.clone());
         config.process.run_workers = workers;
         // The card terminal as fast as in the cluster configuration (many rounds per test).
-        config.sales.card_latency = Duration::from_millis(5);
+        config.sales.card_latency = card_latency;
         let server = TestServer::start(config).await.expect("server starts");
         let admin = server.token(Role::Admin);
         Self {
@@ -128,6 +133,22 @@ impl Harness {
 
     pub(super) async fn stop(self) {
         self.server.shutdown().await.expect("server stops cleanly");
+    }
+
+    /// Stops the server (its background work stops where it is) and starts it again on the
+    /// same data, Redis keys, database, topics and payment journal.
+    pub(super) async fn restart(self) -> Self {
+        let config = (*self.server.state.config).clone();
+        self.server.shutdown().await.expect("server stops cleanly");
+        let server = TestServer::start(config)
+            .await
+            .expect("server starts again");
+        let admin = server.token(Role::Admin);
+        Self {
+            server,
+            admin,
+            ..self
+        }
     }
 
     /// A new show of `rows` x `per_row` seats at 10.00 EUR each.

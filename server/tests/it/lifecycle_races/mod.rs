@@ -2,11 +2,13 @@
 //! running, in the embedded default and in cluster mode (Redis, MongoDB, Kafka): two checkouts
 //! of one hold, two exchanges of one booking, an exchange against a refund, a refund of an
 //! exchanged card payment, a flood of holds on a sold seat after Redis lost its keys, and the
-//! reconciler finishing bookings whose events never came.
+//! reconciler finishing bookings whose events never came, and a show cancelled with a restart
+//! midway (every booking refunded once).
 //!
 //! Money is counted in the simulated gateways' payment journal (a JSON-lines file per server):
 //! every approved charge and every refund the gateways decided, once each.
 
+mod cancellation;
 mod checkouts;
 mod exchanges;
 mod harness;
@@ -42,6 +44,7 @@ in_both_modes!(
     exchanges::exchange_racing_a_refund,
     exchanges::refund_after_exchange_returns_the_original_payment,
     recovery::reconciler_finishes_bookings_whose_events_were_lost,
+    cancellation::cancelling_a_show_refunds_everything_once_across_a_restart,
 );
 
 /// The FLUSH case needs the Redis ledger.

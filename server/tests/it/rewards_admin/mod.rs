@@ -6,6 +6,7 @@ use crate::support::{booking_reaches, TestApi, TestServer};
 use eventory_shared::*;
 
 mod admin;
+mod point_of_sale;
 mod rewards;
 
 /// A card sale of `seats` by `api`'s caller, once its rewards and points are granted.

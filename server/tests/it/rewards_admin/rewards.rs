@@ -33,7 +33,8 @@ async fn three_seats_earn_one_card_revealed_once_and_voided_by_a_refund() {
         card,
         RewardView {
             state: RewardState::Unscratched,
-            prize: None
+            prize: None,
+            claim_code: None,
         }
     );
     let stranger = customer

@@ -301,6 +301,7 @@ pub(super) async fn a_refund_claim_voids_the_card_in_the_same_step(store: Db) {
             revealed: false,
             voided: false,
             created_at: now(),
+            claim_code: None,
         })
         .await
         .unwrap();

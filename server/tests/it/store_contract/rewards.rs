@@ -56,6 +56,7 @@ pub(super) async fn payments_events_rewards_and_coupons_are_once_only(store: Db)
         revealed: false,
         voided: false,
         created_at: now(),
+        claim_code: None,
     };
     store.insert_reward(&reward).await.unwrap();
     assert!(matches!(
@@ -143,6 +144,7 @@ pub(super) async fn rewards_reveal_once_and_void_only_unrevealed(store: Db) {
         revealed: false,
         voided: false,
         created_at: now(),
+        claim_code: None,
     };
     let scratched = BookingId::from_uuid(Uuid::new_v4());
     store.insert_reward(&reward(scratched)).await.unwrap();
@@ -171,4 +173,63 @@ pub(super) async fn rewards_reveal_once_and_void_only_unrevealed(store: Db) {
     );
     let stats = store.reward_stats().await.unwrap();
     assert_eq!((stats.issued, stats.revealed, stats.voided), (2, 1, 1));
+}
+
+pub(super) async fn a_claim_code_gives_its_card_to_one_customer(store: Db) {
+    let card = |booking, code: &str| RewardRecord {
+        booking_id: booking,
+        user_id: None,
+        prize: "free popcorn".into(),
+        revealed: false,
+        voided: false,
+        created_at: now(),
+        claim_code: Some(code.into()),
+    };
+    let suffix = &Uuid::new_v4().simple().to_string()[..4].to_uppercase();
+    let (code, voided_code) = (format!("AAAA-BBBB-{suffix}"), format!("VVVV-BBBB-{suffix}"));
+    let booking = BookingId::from_uuid(Uuid::new_v4());
+    store.insert_reward(&card(booking, &code)).await.unwrap();
+    assert_eq!(
+        store
+            .reward_by_claim_code(&code)
+            .await
+            .unwrap()
+            .map(|r| r.booking_id),
+        Some(booking)
+    );
+    let customers: Vec<UserId> = (0..20).map(|_| UserId::from_uuid(Uuid::new_v4())).collect();
+    let racers: Vec<_> = customers
+        .iter()
+        .map(|&user| {
+            let (store, code) = (store.clone(), code.clone());
+            tokio::spawn(async move { store.claim_reward(&code, user).await.unwrap() })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for racer in racers {
+        winners.extend(racer.await.unwrap());
+    }
+    assert_eq!(winners.len(), 1, "one of 20 concurrent claims wins");
+    let owner = winners[0].user_id;
+    assert_eq!(store.reward(booking).await.unwrap().unwrap().user_id, owner);
+    assert_eq!(store.claim_reward(&code, customers[0]).await.unwrap(), None);
+    assert_eq!(
+        store.reward_by_claim_code("NONE-SUCH-CODE").await.unwrap(),
+        None
+    );
+
+    let refunded = BookingId::from_uuid(Uuid::new_v4());
+    store
+        .insert_reward(&card(refunded, &voided_code))
+        .await
+        .unwrap();
+    assert!(store.void_reward(refunded).await.unwrap());
+    assert_eq!(
+        store
+            .claim_reward(&voided_code, customers[0])
+            .await
+            .unwrap(),
+        None,
+        "a voided card is not claimed"
+    );
 }

@@ -231,3 +231,33 @@ fn a_declined_payment_fails_the_sale_and_frees_the_seats() {
         assert!(sale.is_selecting(), "seats may be picked again");
     }
 }
+
+#[test]
+fn the_attached_customer_goes_with_the_payment_and_leaves_with_the_sale() {
+    let map = live_map();
+    let (mut sale, _) = held(SaleKind::Counter, &["C3"]);
+    let customer = eventory_shared::api::CustomerView {
+        id: eventory_shared::UserId::from_uuid(uuid::Uuid::new_v4()),
+        display_name: "Ada".into(),
+        member_code: "A".repeat(26),
+        points: 7,
+    };
+    sale.attach_customer(Some(customer.clone()));
+    assert_eq!(sale.customer(), Some(&customer));
+    let booking = booking_of(&["C3"], PaymentMethod::Card, BookingStatus::Pending);
+    // `pay` checks the checkout names the attached customer.
+    pay(
+        &mut sale,
+        PaymentMethod::Card,
+        None,
+        &booking,
+        None,
+        Some(&map),
+    );
+    sale.attach_customer(None);
+    assert_eq!(sale.customer(), Some(&customer), "kept once paying");
+    let confirmed = with_status(&booking, BookingStatus::Confirmed);
+    sale.handle(SaleEvent::BookingAnswered(Ok(confirmed)), Some(&map));
+    sale.handle(SaleEvent::NewSale, None);
+    assert_eq!(sale.customer(), None, "the next sale starts without them");
+}

@@ -47,6 +47,7 @@ pub(super) fn booking_of(names: &[&str], payment: PaymentMethod, status: Booking
         code: "K7Q2M9XA".into(),
         show_id: show(),
         user_id: None,
+        customer_id: None,
         seats: seats(names),
         amount: Money::new(2500, Currency::EUR),
         channel: Channel::Counter,
@@ -144,7 +145,8 @@ pub(super) fn pay(
         vec![Effect::Checkout {
             hold,
             payment,
-            cash_tendered: cash
+            cash_tendered: cash,
+            customer: sale.customer().map(|c| c.id),
         }]
     );
     sale.handle(

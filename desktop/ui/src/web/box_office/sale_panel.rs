@@ -7,6 +7,7 @@ use eventory_shared::api::ShowDetail;
 use eventory_shared::PaymentMethod;
 
 use super::super::app::Ctx;
+use super::super::customer::CustomerBox;
 use super::super::sale_flow::dispatch;
 use super::super::widgets::Countdown;
 use crate::best_available::best_available;
@@ -90,6 +91,7 @@ pub fn SalePanel(detail: Option<ShowDetail>, sale: Signal<Sale>) -> Element {
                     button { id: "hold", class: "primary", disabled: seats.is_empty() || stale || holding, onclick: hold,
                         "Hold {seats.len()} seat(s)" }
                     if stale { p { class: "muted small", "Waiting for a current seat map…" } }
+                    CustomerBox { sale, kiosk: false }
                 }
             }
         }
@@ -128,6 +130,7 @@ pub fn SalePanel(detail: Option<ShowDetail>, sale: Signal<Sale>) -> Element {
                     h3 { "Held: {h.seats.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(\", \")}" }
                     Countdown { expires_at: h.expires_at, on_expired: move |_| dispatch(ctx, sale, SaleEvent::HoldExpired) }
                     if let Some(due) = due { p { class: "total", "To pay: {due}" } }
+                    CustomerBox { sale, kiosk: false }
                     div { class: "choice", role: "radiogroup",
                         button { id: "pay-cash", class: if method() == PaymentMethod::Cash { "choice active" } else { "choice" },
                             onclick: move |_| method.set(PaymentMethod::Cash), "Cash" }

@@ -100,6 +100,7 @@ pub fn Kiosk() -> Element {
                                 p { class: "big", "Seats {hold.seats.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(\", \")}" }
                                 if let Some(p) = price { p { class: "big total", "Total {p}" } }
                                 Countdown { expires_at: hold.expires_at, on_expired: move |_| dispatch(ctx, sale, SaleEvent::HoldExpired) }
+                                super::customer::CustomerBox { sale, kiosk: true }
                                 p { "Payment by card only." }
                                 div { class: "inline",
                                     button { class: "primary huge", id: "kiosk-pay", onclick: move |_| {

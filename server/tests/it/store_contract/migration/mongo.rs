@@ -90,6 +90,7 @@ async fn mongo_documents_of_the_first_layout_are_migrated() {
         revealed: false,
         voided: false,
         created_at: now(),
+        claim_code: None,
     };
     let token = RefreshTokenRecord {
         token_hash: "hash-1".into(),
