@@ -382,13 +382,14 @@ impl AppCore {
         payment: PaymentMethod,
         cash_tendered: Option<Money>,
         customer: Option<UserId>,
+        ticket_types: std::collections::BTreeMap<SeatId, String>,
     ) -> Result<CheckoutResponse, CommandError> {
         if payment == PaymentMethod::Cash && cash_tendered.is_none() {
             return Err(CommandError::local("Type the amount the customer gave."));
         }
         Ok(self
             .client()
-            .checkout(hold, payment, cash_tendered, customer)
+            .checkout(hold, payment, cash_tendered, customer, ticket_types)
             .await?)
     }
 

@@ -79,6 +79,15 @@ pub fn render_pdf(booking: &BookingTickets) -> Result<Vec<u8>, TicketError> {
             Mm(HEIGHT - 49.0),
             &bold,
         );
+        if !ticket.ticket_type.is_empty() {
+            layer.use_text(
+                ticket.ticket_type.to_uppercase(),
+                12.0,
+                Mm(44.0),
+                Mm(HEIGHT - 49.0),
+                &bold,
+            );
+        }
         layer.use_text(
             format!("Booking {}", booking.booking.code),
             10.0,
@@ -190,6 +199,7 @@ mod tests {
                 user_id: None,
                 customer_id: None,
                 seats: vec!["C12".parse().unwrap(), "C13".parse().unwrap()],
+                ticket_types: Default::default(),
                 amount: Money::new(2400, Currency::EUR),
                 channel: Channel::Counter,
                 payment_method: PaymentMethod::Cash,
@@ -207,6 +217,7 @@ mod tests {
                 sale_opens_at: now,
                 sale_closes_at: now,
                 status: ShowStatus::OnSale,
+                ticket_types: Vec::new(),
             },
             venue_name: "Hall 1".into(),
             tickets: ["C12", "C13"]
@@ -214,6 +225,7 @@ mod tests {
                 .map(|s| TicketView {
                     id: TicketId::from_uuid(Uuid::new_v4()),
                     seat: s.parse().unwrap(),
+                    ticket_type: "Child".into(),
                     qr_token: format!("tok-{s}-{}", Uuid::new_v4()),
                     valid,
                 })

@@ -139,6 +139,9 @@ pub struct CheckoutRequest {
     /// points and scratch card, and may redeem their coupon on it.
     #[serde(default)]
     pub customer_id: Option<UserId>,
+    /// The ticket type of each seat that is not `adult` (ids from the show's types).
+    #[serde(default)]
+    pub ticket_types: BTreeMap<SeatId, String>,
     /// Cash at the counter: what the customer handed over.
     #[serde(default)]
     pub cash_tendered: Option<Money>,
@@ -188,6 +191,9 @@ pub struct BookingList {
 pub struct TicketView {
     pub id: crate::TicketId,
     pub seat: SeatId,
+    /// The ticket type's name ("Child").
+    #[serde(default)]
+    pub ticket_type: String,
     pub qr_token: String,
     /// `false` once the booking was refunded or exchanged.
     pub valid: bool,
@@ -340,6 +346,10 @@ pub struct ShowRequest {
     pub sale_opens_at: DateTime<Utc>,
     pub sale_closes_at: DateTime<Utc>,
     pub status: crate::show::ShowStatus,
+    /// Ticket types besides `adult` (child, senior, ...), each a discount or a price per
+    /// category.
+    #[serde(default)]
+    pub ticket_types: Vec<crate::TicketType>,
 }
 
 /// `POST /api/admin/staff`: a cashier or kiosk account.

@@ -1,5 +1,7 @@
 //! Bookings: seats of one show bought together in one checkout.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -105,6 +107,9 @@ pub struct Booking {
     #[serde(default)]
     pub customer_id: Option<UserId>,
     pub seats: Vec<SeatId>,
+    /// The ticket type of each seat that is not `adult`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ticket_types: BTreeMap<SeatId, String>,
     pub amount: Money,
     pub channel: Channel,
     pub payment_method: PaymentMethod,
@@ -114,6 +119,13 @@ pub struct Booking {
 }
 
 impl Booking {
+    /// The ticket type id of `seat` (`adult` unless another was sold).
+    pub fn ticket_type(&self, seat: &SeatId) -> &str {
+        self.ticket_types
+            .get(seat)
+            .map_or(crate::DEFAULT_TICKET_TYPE, String::as_str)
+    }
+
     /// Who earns this booking's points and scratch card: its customer; for bookings stored
     /// before customers were attached, the account of an online sale (a customer's own).
     pub fn buyer(&self) -> Option<UserId> {

@@ -19,6 +19,7 @@ pub mod role;
 pub mod seat;
 pub mod seat_map;
 pub mod show;
+pub mod ticket_type;
 pub mod venue;
 
 pub use booking::{Booking, BookingStatus, Channel, PaymentMethod};
@@ -29,6 +30,7 @@ pub use role::Role;
 pub use seat::{SeatId, SeatIdError, SeatState};
 pub use seat_map::{SeatMap, Version};
 pub use show::{Show, ShowStatus};
+pub use ticket_type::{TicketType, DEFAULT_TICKET_TYPE};
 pub use venue::{CategoryId, LayoutError, PriceCategory, RowLayout, SeatSpec, Venue, VenueLayout};
 
 /// A string schema with a description, an example and a pattern (types that are strings on

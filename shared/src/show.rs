@@ -37,9 +37,28 @@ pub struct Show {
     pub sale_opens_at: DateTime<Utc>,
     pub sale_closes_at: DateTime<Utc>,
     pub status: ShowStatus,
+    /// The show's own ticket types (child, senior, ...); `adult`, at the category price, is
+    /// always on offer too.
+    #[serde(default)]
+    pub ticket_types: Vec<crate::TicketType>,
 }
 
 impl Show {
+    /// Every ticket type on offer, `adult` first unless the show defines it.
+    pub fn offered_types(&self) -> Vec<crate::TicketType> {
+        crate::ticket_type::offered(&self.ticket_types)
+    }
+
+    /// One seat of `category` as ticket type `type_id`; `None` for an unknown type or an
+    /// unpriced category.
+    pub fn seat_price(&self, category: &CategoryId, type_id: &str) -> Option<Money> {
+        let base = *self.prices.get(category)?;
+        self.offered_types()
+            .iter()
+            .find(|t| t.id == type_id)
+            .map(|t| t.price(category, base))
+    }
+
     /// Whether tickets can be sold at `now`.
     pub fn is_on_sale(&self, now: DateTime<Utc>) -> bool {
         self.status == ShowStatus::OnSale && self.sale_opens_at <= now && now < self.sale_closes_at
@@ -69,6 +88,7 @@ mod tests {
             sale_opens_at: at(8),
             sale_closes_at: at(20),
             status: ShowStatus::OnSale,
+            ticket_types: Vec::new(),
         };
         assert!(!show.is_on_sale(at(7)));
         assert!(show.is_on_sale(at(8)));

@@ -1,6 +1,8 @@
 //! The endpoints of selling: shows, holds, checkout, bookings, refunds, exchanges, tickets,
 //! rewards.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use eventory_shared::api::{
     BookingList, BookingTickets, CheckoutRequest, CheckoutResponse, CreateHoldRequest,
@@ -66,12 +68,14 @@ impl ApiClient {
         payment: PaymentMethod,
         cash_tendered: Option<Money>,
         customer_id: Option<UserId>,
+        ticket_types: BTreeMap<SeatId, String>,
     ) -> Result<CheckoutResponse, ClientError> {
         let body = CheckoutRequest {
             payment,
             coupon: None,
             cash_tendered,
             customer_id,
+            ticket_types,
         };
         self.authed_once(
             Method::POST,

@@ -166,8 +166,20 @@ async fn a_cashier_sells_from_the_live_map_and_the_feed_survives_a_server_restar
     // booking; nothing is sold or charged twice.
     let cash = Some(Money::new(5000, Currency::EUR));
     let (sale, twice) = tokio::join!(
-        client.checkout(hold.hold_id, PaymentMethod::Cash, cash, None),
-        client.checkout(hold.hold_id, PaymentMethod::Cash, cash, None),
+        client.checkout(
+            hold.hold_id,
+            PaymentMethod::Cash,
+            cash,
+            None,
+            Default::default()
+        ),
+        client.checkout(
+            hold.hold_id,
+            PaymentMethod::Cash,
+            cash,
+            None,
+            Default::default()
+        ),
     );
     let (sale, twice) = (sale.unwrap(), twice.unwrap());
     assert_eq!(

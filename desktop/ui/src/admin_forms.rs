@@ -66,6 +66,8 @@ pub fn show_request(
         sale_opens_at: now,
         sale_closes_at: starts_at,
         status: ShowStatus::OnSale,
+        // The usual discounts of a cinema; adult is the category price.
+        ticket_types: eventory_shared::ticket_type::cinema_types(),
     })
 }
 

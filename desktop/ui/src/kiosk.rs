@@ -3,6 +3,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+/// The ticket type the kiosk asks about ("How many children?").
+pub const CHILD: &str = "child";
+
 /// A kiosk returns to its attract screen after this long without a touch or key.
 pub const IDLE_RESET: Duration = Duration::seconds(60);
 

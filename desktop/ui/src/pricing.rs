@@ -1,15 +1,30 @@
 //! The price of a selection, as the screens show it before holding (the server computes the
 //! amount it charges on its own; this is only the preview).
 
-use eventory_shared::{Money, SeatId, SeatMap, Show};
+use std::collections::BTreeMap;
 
-/// The total of `seats` at `show`'s prices, or `None` if a seat or a price is unknown or
-/// currencies are mixed.
+use eventory_shared::{Money, SeatId, SeatMap, Show, DEFAULT_TICKET_TYPE};
+
+/// The total of `seats` at `show`'s prices, as adult tickets.
 pub fn total(show: &Show, map: &SeatMap, seats: &[SeatId]) -> Option<Money> {
+    total_typed(show, map, seats, &BTreeMap::new())
+}
+
+/// The total of `seats`, each of its ticket type in `types` (`adult` if not listed), or
+/// `None` if a seat, a type or a price is unknown or currencies are mixed.
+pub fn total_typed(
+    show: &Show,
+    map: &SeatMap,
+    seats: &[SeatId],
+    types: &BTreeMap<SeatId, String>,
+) -> Option<Money> {
     let categories = map.layout.seat_categories();
     let prices = seats
         .iter()
-        .map(|seat| show.prices.get(categories.get(seat)?).copied())
+        .map(|seat| {
+            let kind = types.get(seat).map_or(DEFAULT_TICKET_TYPE, String::as_str);
+            show.seat_price(categories.get(seat)?, kind)
+        })
         .collect::<Option<Vec<Money>>>()?;
     Money::sum(prices).ok().flatten()
 }
@@ -21,7 +36,6 @@ mod tests {
     use eventory_shared::{
         CategoryId, Currency, PriceCategory, ShowId, ShowStatus, VenueId, VenueLayout,
     };
-    use std::collections::BTreeMap;
 
     #[test]
     fn sums_category_prices() {
@@ -46,6 +60,7 @@ mod tests {
             sale_opens_at: now,
             sale_closes_at: now + Duration::days(1),
             status: ShowStatus::OnSale,
+            ticket_types: eventory_shared::ticket_type::cinema_types(),
         };
         let map = SeatMap {
             show_id,
@@ -61,6 +76,14 @@ mod tests {
             total(&show, &map, &seats),
             Some(Money::new(expected, Currency::EUR))
         );
+        let child = BTreeMap::from([(seats[1].clone(), "child".to_owned())]);
+        assert_eq!(
+            total_typed(&show, &map, &seats, &child),
+            Some(Money::new(1500 + 540, Currency::EUR)),
+            "a child seat is 40 % off"
+        );
+        let unknown = BTreeMap::from([(seats[1].clone(), "pensioner".to_owned())]);
+        assert_eq!(total_typed(&show, &map, &seats, &unknown), None);
         assert_eq!(total(&show, &map, &["Z99".parse().unwrap()]), None);
         assert_eq!(total(&show, &map, &[]), None);
     }

@@ -81,6 +81,7 @@ mod tests {
             show_id: ShowId::from_uuid(uuid::Uuid::new_v4()),
             user_id: None,
             customer_id: None,
+            ticket_types: Default::default(),
             seats: (1..=seats)
                 .map(|n| format!("A{n}").parse().unwrap())
                 .collect(),

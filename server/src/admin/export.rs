@@ -3,7 +3,7 @@
 use crate::store::BookingRecord;
 
 /// The header of [`bookings_csv`].
-const HEADER: [&str; 10] = [
+const HEADER: [&str; 11] = [
     "code",
     "booking_id",
     "show_id",
@@ -11,6 +11,7 @@ const HEADER: [&str; 10] = [
     "status",
     "payment_method",
     "seats",
+    "ticket_types",
     "amount_minor",
     "currency",
     "created_at",
@@ -33,6 +34,12 @@ pub fn bookings_csv(records: &[BookingRecord]) -> String {
             format!("{:?}", b.status).to_lowercase(),
             format!("{:?}", b.payment_method).to_lowercase(),
             seats.join(" "),
+            // One type per seat, in the order of `seats` ("adult child").
+            b.seats
+                .iter()
+                .map(|s| b.ticket_type(s))
+                .collect::<Vec<_>>()
+                .join(" "),
             b.amount.amount_minor.to_string(),
             b.amount.currency.to_string(),
             b.created_at.to_rfc3339(),

@@ -97,6 +97,7 @@ pub async fn seed_demo(store: &dyn Store) -> anyhow::Result<SeedReport> {
                 sale_opens_at: Utc::now() - Duration::hours(1),
                 sale_closes_at: starts_at,
                 status: ShowStatus::OnSale,
+                ticket_types: eventory_shared::ticket_type::cinema_types(),
             };
             store.insert_show(&show).await?;
             report.shows += 1;

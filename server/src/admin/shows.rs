@@ -39,6 +39,27 @@ impl AdminDesk {
                 )));
             }
         }
+        let mut ids = BTreeSet::new();
+        for kind in &request.ticket_types {
+            if let Some(why) = kind.problem() {
+                return Err(AdminError::Invalid(why));
+            }
+            if !ids.insert(kind.id.as_str()) {
+                return Err(AdminError::Invalid(format!(
+                    "ticket type {} is listed twice",
+                    kind.id
+                )));
+            }
+            let wrong_price = kind.prices.iter().any(|(category, price)| {
+                !request.prices.contains_key(category) || !currencies.contains(&price.currency)
+            });
+            if wrong_price {
+                return Err(AdminError::Invalid(format!(
+                    "ticket type {}: prices for the venue's categories, in the show's currency",
+                    kind.id
+                )));
+            }
+        }
         Ok(())
     }
 
@@ -150,5 +171,6 @@ fn show_from(id: ShowId, request: ShowRequest) -> Show {
         sale_opens_at: request.sale_opens_at,
         sale_closes_at: request.sale_closes_at,
         status: request.status,
+        ticket_types: request.ticket_types,
     }
 }

@@ -33,6 +33,7 @@ mod tests {
             user_id: Some(user),
             customer_id: customer,
             seats: vec!["A1".parse().unwrap()],
+            ticket_types: Default::default(),
             amount: Money::new(1000, Currency::EUR),
             channel: Channel::Kiosk,
             payment_method: PaymentMethod::Card,

@@ -72,6 +72,7 @@ pub(crate) async fn checkout(
             body.cash_tendered,
             body.coupon,
             body.customer_id,
+            body.ticket_types,
             key,
         )
         .await?;
@@ -168,6 +169,11 @@ pub(crate) async fn tickets(
         .map(|t| TicketView {
             id: t.id,
             seat: t.seat_id,
+            ticket_type: show
+                .offered_types()
+                .into_iter()
+                .find(|k| k.id == t.ticket_type)
+                .map_or(t.ticket_type, |k| k.name),
             qr_token: t.qr_token,
             valid: t.status == crate::store::TicketStatus::Live,
         })

@@ -112,6 +112,7 @@ impl CheckoutDesk {
         cash_tendered: Option<Money>,
         coupon: Option<String>,
         customer: Option<UserId>,
+        ticket_types: std::collections::BTreeMap<eventory_shared::SeatId, String>,
         idempotency_key: Option<String>,
     ) -> Result<CheckedOut, CheckoutError> {
         // A retry of a checkout that went through returns the same booking.
@@ -159,7 +160,7 @@ impl CheckoutDesk {
             return Err(CheckoutError::ShowCancelled);
         }
         let buyer = self.buyer(caller, customer).await?;
-        let mut amount = self.price(&hold).await?;
+        let mut amount = self.price(&hold, &ticket_types).await?;
         let booking_id = BookingId::from_uuid(Uuid::new_v4());
         if let Some(code) = &coupon {
             // The coupon must be the buyer's (or for everyone) and unused; redeeming it is one
@@ -213,6 +214,11 @@ impl CheckoutDesk {
                 user_id: Some(caller.user_id),
                 customer_id: buyer,
                 seats: hold.seats.clone(),
+                // `adult` is the default: only the others are kept.
+                ticket_types: ticket_types
+                    .into_iter()
+                    .filter(|(_, t)| t != eventory_shared::DEFAULT_TICKET_TYPE)
+                    .collect(),
                 amount,
                 channel: channel_of(caller.role),
                 payment_method: method,
@@ -350,7 +356,11 @@ impl CheckoutDesk {
     }
 
     /// The price of a hold: each seat at its category's price for the show.
-    pub(crate) async fn price(&self, hold: &crate::seats::Hold) -> Result<Money, CheckoutError> {
+    pub(crate) async fn price(
+        &self,
+        hold: &crate::seats::Hold,
+        types: &std::collections::BTreeMap<eventory_shared::SeatId, String>,
+    ) -> Result<Money, CheckoutError> {
         let show = self
             .catalog
             .show(hold.show_id)
@@ -362,12 +372,28 @@ impl CheckoutDesk {
             .await?
             .ok_or(StoreError::NotFound("venue"))?;
         let categories = venue.layout.seat_categories();
+        if let Some(seat) = types.keys().find(|s| !hold.seats.contains(s)) {
+            return Err(CheckoutError::Invalid(format!(
+                "ticket_types names seat {seat}, which the hold does not have"
+            )));
+        }
+        let offered = show.offered_types();
+        if let Some(unknown) = types
+            .values()
+            .find(|t| !offered.iter().any(|o| &o.id == *t))
+        {
+            return Err(CheckoutError::Invalid(format!(
+                "this show has no ticket type {unknown:?}"
+            )));
+        }
         let mut total: Option<Money> = None;
         for seat in &hold.seats {
+            let kind = types
+                .get(seat)
+                .map_or(eventory_shared::DEFAULT_TICKET_TYPE, String::as_str);
             let price = categories
                 .get(seat)
-                .and_then(|c| show.prices.get(c))
-                .copied()
+                .and_then(|c| show.seat_price(c, kind))
                 .ok_or_else(|| CheckoutError::Unpriced(seat.to_string()))?;
             total = Some(match total {
                 None => price,

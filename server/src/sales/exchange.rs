@@ -97,7 +97,7 @@ pub async fn exchange(
     if hold.state != HoldState::Held || hold.expires_at <= Utc::now() {
         return Err(ExchangeError::HoldExpired);
     }
-    let price = desk.price(&hold).await?;
+    let price = desk.price(&hold, &Default::default()).await?;
     if price != old.booking.amount || hold.seats.len() != old.booking.seats.len() {
         return Err(ExchangeError::PriceDiffers {
             old: old.booking.amount,
@@ -115,6 +115,8 @@ pub async fn exchange(
             user_id: old.booking.user_id,
             customer_id: old.booking.customer_id,
             seats: hold.seats.clone(),
+            // Like for like: the new seats are sold at the same total, as adult tickets.
+            ticket_types: Default::default(),
             amount: old.booking.amount,
             channel: old.booking.channel,
             payment_method: old.booking.payment_method,

@@ -63,6 +63,7 @@ pub(crate) fn tickets_for(record: &BookingRecord) -> Vec<TicketRecord> {
             qr_token: Uuid::new_v4().simple().to_string(),
             status: crate::store::TicketStatus::Live,
             issued_at: chrono::Utc::now(),
+            ticket_type: booking.ticket_type(seat).to_owned(),
         })
         .collect()
 }

@@ -107,6 +107,7 @@ pub mod test_support {
             sale_opens_at: Utc::now() - Duration::hours(1),
             sale_closes_at: starts_at,
             status: ShowStatus::OnSale,
+            ticket_types: Vec::new(),
         };
         store.insert_show(&show).await.expect("show");
         show.id

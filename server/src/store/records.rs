@@ -92,6 +92,13 @@ pub struct TicketRecord {
     pub qr_token: String,
     pub status: TicketStatus,
     pub issued_at: DateTime<Utc>,
+    /// The ticket type id (`adult` for tickets issued before types existed).
+    #[serde(default = "adult")]
+    pub ticket_type: String,
+}
+
+fn adult() -> String {
+    eventory_shared::DEFAULT_TICKET_TYPE.to_owned()
 }
 
 /// A payment outcome, one per booking.

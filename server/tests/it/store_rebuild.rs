@@ -48,6 +48,7 @@ async fn sold_seats_survive_a_redis_flush_through_the_store() {
             show_id: show,
             user_id: None,
             customer_id: None,
+            ticket_types: Default::default(),
             seats: hold.seats.clone(),
             amount: Money::new(2000, Currency::EUR),
             channel: Channel::Counter,
@@ -84,6 +85,7 @@ async fn sold_seats_survive_a_redis_flush_through_the_store() {
             qr_token: "qr".into(),
             status: TicketStatus::Live,
             issued_at: now,
+            ticket_type: "adult".into(),
         })
         .collect();
     store

@@ -67,6 +67,7 @@ async fn cashier_sells_for_cash_and_a_second_app_sees_it_then_kiosk_and_admin() 
         sale_opens_at: Utc::now() - chrono::Duration::hours(1),
         sale_closes_at: starts_at,
         status: ShowStatus::OnSale,
+        ticket_types: eventory_shared::ticket_type::cinema_types(),
     };
     state.store.insert_show(&show).await.unwrap();
     drop(state);
@@ -106,9 +107,16 @@ async fn cashier_sells_for_cash_and_a_second_app_sees_it_then_kiosk_and_admin() 
     type_into(&app_a, "#customer-scan", &customer_email).await;
     click(&app_a, "#customer-find").await;
     wait_text(&app_a, "#customer-attached", "points").await;
+    // E6 is a child's ticket (40 % off), picked with the keyboard-friendly list.
+    find(&app_a, "select[data-seat-type=\"E6\"]")
+        .await
+        .select_by_value("child")
+        .await
+        .unwrap();
+    wait_text(&app_a, "#to-pay", "20.00").await; // 12.50 + 7.50
     type_into(&app_a, "#tendered", "30").await;
     let change = wait_text(&app_a, "#change-due", "Change due").await;
-    assert!(change.contains("5.00"), "{change}"); // 2 x 12.50 from 30.00
+    assert!(change.contains("10.00"), "{change}"); // 20.00 from 30.00
     shot(&app_a, "box-office-hold").await;
     click(&app_a, "#take-payment").await;
     let code = find(&app_a, "#booking-code").await.text().await.unwrap();
@@ -195,7 +203,7 @@ async fn cashier_sells_for_cash_and_a_second_app_sees_it_then_kiosk_and_admin() 
     wait_seat(&app_b, "E6", "available").await;
     click(&app_a, "#tab-shift").await;
     wait_text(&app_a, "#shift-report", "Cash").await;
-    wait_text(&app_a, "#shift-report", "25.00 EUR (1)").await; // refunded: 1 booking
+    wait_text(&app_a, "#shift-report", "20.00 EUR (1)").await; // refunded: 1 booking
     shot(&app_a, "box-office-shift-report").await;
 
     // B becomes a kiosk: card only, three seats earn a scratch card.
@@ -217,6 +225,10 @@ async fn cashier_sells_for_cash_and_a_second_app_sees_it_then_kiosk_and_admin() 
     wait_text(&app_b, "#kiosk-hold", "3 seat").await;
     shot(&app_b, "kiosk-seats").await;
     click(&app_b, "#kiosk-hold").await;
+    // "How many children?": one of the three.
+    click(&app_b, "#children-more").await;
+    wait_text(&app_b, "#children-count", "1").await;
+    shot(&app_b, "kiosk-children").await;
     click(&app_b, "#kiosk-pay").await;
     find(&app_b, "#kiosk-done").await;
     click(&app_b, "#scratch").await;

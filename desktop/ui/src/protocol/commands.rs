@@ -137,6 +137,9 @@ pub struct Checkout {
     /// The customer attached to the sale (they earn its points and scratch card).
     #[serde(default)]
     pub customer_id: Option<UserId>,
+    /// The ticket type of each seat that is not `adult`.
+    #[serde(default)]
+    pub ticket_types: std::collections::BTreeMap<SeatId, String>,
 }
 command!(Checkout => "checkout", CheckoutResponse);
 

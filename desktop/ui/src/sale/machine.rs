@@ -16,6 +16,8 @@ pub struct Sale {
     /// The customer the sale is for (scanned member QR, or found by email): they earn its
     /// points and scratch card. Kept until the sale ends.
     customer: Option<CustomerView>,
+    /// The ticket type of each held seat that is not `adult`.
+    ticket_types: std::collections::BTreeMap<eventory_shared::SeatId, String>,
 }
 
 impl Sale {
@@ -26,6 +28,27 @@ impl Sale {
             state: SaleState::Selecting { taken: Vec::new() },
             error: None,
             customer: None,
+            ticket_types: Default::default(),
+        }
+    }
+
+    /// The ticket types picked for the seats (seats not listed are `adult`).
+    pub fn ticket_types(&self) -> &std::collections::BTreeMap<eventory_shared::SeatId, String> {
+        &self.ticket_types
+    }
+
+    /// Sets the ticket type of a held seat (before payment).
+    pub fn set_ticket_type(&mut self, seat: eventory_shared::SeatId, kind: &str) {
+        let Some(hold) = self.held() else {
+            return;
+        };
+        if !hold.seats.contains(&seat) {
+            return;
+        }
+        if kind == eventory_shared::DEFAULT_TICKET_TYPE {
+            self.ticket_types.remove(&seat);
+        } else {
+            self.ticket_types.insert(seat, kind.to_owned());
         }
     }
 
@@ -85,6 +108,7 @@ impl Sale {
 
     fn start_over(&mut self) {
         self.state = SaleState::Selecting { taken: Vec::new() };
+        self.ticket_types.clear();
     }
 
     /// Applies `event`; `map` is the live map of the show on screen (the follow-up reads the
@@ -145,6 +169,7 @@ impl Sale {
                     payment,
                     cash_tendered,
                     customer: self.customer.as_ref().map(|c| c.id),
+                    ticket_types: self.ticket_types.clone(),
                 };
                 self.state = SaleState::Paying { hold, payment };
                 vec![effect]

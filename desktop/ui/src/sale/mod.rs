@@ -120,6 +120,8 @@ pub enum Effect {
         cash_tendered: Option<Money>,
         /// The attached customer's account.
         customer: Option<UserId>,
+        /// The ticket type of each seat that is not `adult`.
+        ticket_types: std::collections::BTreeMap<SeatId, String>,
     },
     /// `booking` -> [`SaleEvent::BookingAnswered`].
     FetchBooking { booking: BookingId },

@@ -44,6 +44,7 @@ fn run(mut ctx: Ctx, sale: Signal<Sale>, effect: Effect) {
             payment,
             cash_tendered,
             customer,
+            ticket_types,
         } => {
             spawn(async move {
                 let answer = bridge::invoke(&Checkout {
@@ -51,6 +52,7 @@ fn run(mut ctx: Ctx, sale: Signal<Sale>, effect: Effect) {
                     payment,
                     cash_tendered,
                     customer_id: customer,
+                    ticket_types,
                 })
                 .await;
                 dispatch(ctx, sale, SaleEvent::CheckoutAnswered(answer));

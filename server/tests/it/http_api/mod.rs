@@ -5,3 +5,4 @@ mod accounts;
 mod exchanges;
 mod roles;
 mod shows;
+mod ticket_types;

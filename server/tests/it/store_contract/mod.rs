@@ -106,6 +106,7 @@ fn venue_and_show_records(title: &str, starts_in: Duration) -> (Venue, Show) {
         sale_opens_at: now() - Duration::hours(1),
         sale_closes_at: starts_at,
         status: ShowStatus::OnSale,
+        ticket_types: Vec::new(),
     };
     (venue, show)
 }
@@ -128,6 +129,7 @@ fn booking(show: ShowId, user: Option<UserId>, seats: &[&str], key: Option<&str>
             show_id: show,
             user_id: user,
             customer_id: user,
+            ticket_types: Default::default(),
             seats: seats.iter().map(|s| s.parse().unwrap()).collect(),
             amount: Money::new(1000 * seats.len() as i64, Currency::EUR),
             channel: Channel::Online,
@@ -166,6 +168,7 @@ fn tickets(b: &BookingRecord) -> Vec<TicketRecord> {
             qr_token: Uuid::new_v4().to_string(),
             status: TicketStatus::Live,
             issued_at: now(),
+            ticket_type: "adult".into(),
         })
         .collect()
 }

@@ -48,6 +48,7 @@ pub(super) fn booking_of(names: &[&str], payment: PaymentMethod, status: Booking
         show_id: show(),
         user_id: None,
         customer_id: None,
+        ticket_types: Default::default(),
         seats: seats(names),
         amount: Money::new(2500, Currency::EUR),
         channel: Channel::Counter,
@@ -147,6 +148,7 @@ pub(super) fn pay(
             payment,
             cash_tendered: cash,
             customer: sale.customer().map(|c| c.id),
+            ticket_types: sale.ticket_types().clone(),
         }]
     );
     sale.handle(

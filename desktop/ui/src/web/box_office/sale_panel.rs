@@ -101,7 +101,12 @@ pub fn SalePanel(detail: Option<ShowDetail>, sale: Signal<Sale>) -> Element {
                 .read()
                 .as_ref()
                 .and_then(|m| m.map().cloned())
-                .and_then(|map| crate::pricing::total(&detail.show, &map, &h.seats));
+                .and_then(|map| {
+                    let types = sale.read().ticket_types().clone();
+                    crate::pricing::total_typed(&detail.show, &map, &h.seats, &types)
+                });
+            let offered = detail.show.offered_types();
+            let picked = sale.read().ticket_types().clone();
             let cash_check = due.map(|due| {
                 parse_amount(&tendered.read(), due.currency).and_then(|t| change_due(t, due))
             });
@@ -129,7 +134,21 @@ pub fn SalePanel(detail: Option<ShowDetail>, sale: Signal<Sale>) -> Element {
                 div { class: "panel",
                     h3 { "Held: {h.seats.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(\", \")}" }
                     Countdown { expires_at: h.expires_at, on_expired: move |_| dispatch(ctx, sale, SaleEvent::HoldExpired) }
-                    if let Some(due) = due { p { class: "total", "To pay: {due}" } }
+                    if offered.len() > 1 {
+                        div { class: "ticket-types", id: "ticket-types",
+                            for seat in h.seats.iter().cloned() {
+                                label { class: "ticket-type", key: "{seat}", "{seat} "
+                                    select { "data-seat-type": "{seat}",
+                                        onchange: move |e| sale.write().set_ticket_type(seat.clone(), &e.value()),
+                                        for kind in offered.iter() {
+                                            option { value: "{kind.id}", selected: picked.get(&seat).map_or(kind.id == eventory_shared::DEFAULT_TICKET_TYPE, |p| *p == kind.id), "{kind.name}" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    if let Some(due) = due { p { class: "total", id: "to-pay", "To pay: {due}" } }
                     CustomerBox { sale, kiosk: false }
                     div { class: "choice", role: "radiogroup",
                         button { id: "pay-cash", class: if method() == PaymentMethod::Cash { "choice active" } else { "choice" },

@@ -92,13 +92,37 @@ pub fn Kiosk() -> Element {
                     SaleState::Selecting { .. } | SaleState::Holding { .. } => rsx! { KioskSeats { detail, step, sale } },
                     SaleState::Failed { .. } => rsx! { KioskShows { step, sale } },
                     SaleState::Held { hold } | SaleState::Paying { hold, .. } => {
+                        let types = sale.read().ticket_types().clone();
                         let price = ctx.live.read().as_ref().and_then(|m| m.map().cloned())
-                            .and_then(|m| crate::pricing::total(&detail.show, &m, &hold.seats));
+                            .and_then(|m| crate::pricing::total_typed(&detail.show, &m, &hold.seats, &types));
+                        // "How many children?": the first seats become child tickets.
+                        let sells_children = detail.show.offered_types().iter().any(|t| t.id == crate::kiosk::CHILD);
+                        let children = types.values().filter(|t| t.as_str() == crate::kiosk::CHILD).count();
+                        let seats = hold.seats.clone();
+                        let set_children = move |n: usize| {
+                            let mut sale = sale;
+                            for (i, seat) in seats.iter().enumerate() {
+                                let kind = if i < n { crate::kiosk::CHILD } else { eventory_shared::DEFAULT_TICKET_TYPE };
+                                sale.write().set_ticket_type(seat.clone(), kind);
+                            }
+                        };
+                        let seat_count = hold.seats.len();
                         rsx! {
                             div { class: "kiosk-panel",
                                 h2 { "{detail.show.title}" }
                                 p { class: "big", "Seats {hold.seats.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(\", \")}" }
-                                if let Some(p) = price { p { class: "big total", "Total {p}" } }
+                                if sells_children {
+                                    div { class: "inline children", id: "kiosk-children",
+                                        span { class: "big", "How many children? " }
+                                        button { class: "secondary huge", id: "children-less", disabled: children == 0, onclick: {
+                                            let set_children = set_children.clone();
+                                            move |_| set_children(children.saturating_sub(1))
+                                        }, "−" }
+                                        span { class: "big", id: "children-count", " {children} " }
+                                        button { class: "secondary huge", id: "children-more", disabled: children >= seat_count, onclick: move |_| set_children(children + 1), "+" }
+                                    }
+                                }
+                                if let Some(p) = price { p { class: "big total", id: "kiosk-total", "Total {p}" } }
                                 Countdown { expires_at: hold.expires_at, on_expired: move |_| dispatch(ctx, sale, SaleEvent::HoldExpired) }
                                 super::customer::CustomerBox { sale, kiosk: true }
                                 p { "Payment by card only." }
