@@ -408,6 +408,9 @@ pub struct ShowSales {
 pub struct SalesReport {
     pub by_day: Vec<DayRevenue>,
     pub by_show: Vec<ShowSales>,
+    /// Seats sold per ticket type id (`adult`, `child`, ...).
+    #[serde(default)]
+    pub by_ticket_type: BTreeMap<String, u64>,
 }
 
 /// Reward counts.

@@ -29,9 +29,18 @@ pub(super) struct Driver {
 
 impl Driver {
     pub(super) async fn start() -> Driver {
+        Self::start_on(None).await
+    }
+
+    /// A tauri-driver whose apps open on X display `display` (default: `$DISPLAY`).
+    pub(super) async fn start_on(display: Option<&str>) -> Driver {
         let port = free_address().port();
         let native = free_address().port();
-        let mut child = Command::new("tauri-driver")
+        let mut command = Command::new("tauri-driver");
+        if let Some(display) = display {
+            command.env("DISPLAY", display);
+        }
+        let mut child = command
             .args([
                 "--port",
                 &port.to_string(),
@@ -246,4 +255,45 @@ pub(super) async fn open_show(app: &Client, show: &Show) {
     day_buttons[days as usize].click().await.unwrap();
     click(app, &format!("[data-show=\"{}\"]", show.id)).await;
     find(app, "#seatmap [data-seat=\"A1\"]").await;
+}
+
+/// A virtual X display of its own (`Xvfb`), `width` x `height`, killed on drop.
+pub(super) struct Display {
+    child: Child,
+    pub(super) name: String,
+}
+
+impl Display {
+    pub(super) async fn start(number: u16, width: u32, height: u32) -> Display {
+        let name = format!(":{number}");
+        let child = Command::new("Xvfb")
+            .args([
+                name.as_str(),
+                "-screen",
+                "0",
+                &format!("{width}x{height}x24"),
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb (apt-get install xvfb)");
+        // Ready once its socket exists.
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
+        for _ in 0..100 {
+            if socket.exists() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Display { child, name }
+    }
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -20,6 +20,7 @@ use eventory_shared::{Money, Role, Show, ShowId, ShowStatus};
 use fantoccini::Locator;
 
 mod harness;
+mod kiosk_sizes;
 // Xlib through FFI: the one way to send a window manager's close request under Xvfb.
 #[allow(unsafe_code)]
 mod x11;
@@ -250,6 +251,15 @@ async fn cashier_sells_for_cash_and_a_second_app_sees_it_then_kiosk_and_admin() 
     let (admin, admin_password) = password(Role::Admin);
     sign_in(&app_b, &admin, &admin_password, "Admin").await;
     wait_text(&app_b, "#analytics", "Revenue per day").await;
+    // The kiosk's child ticket, among the seats by ticket type.
+    let labels = app_b
+        .execute(
+            "return [...document.querySelectorAll('#analytics .bar-label')].map(e => e.textContent);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(labels.to_string().contains("\"child\""), "{labels}");
     shot(&app_b, "admin-analytics").await;
     click(&app_b, "#tab-bookings").await;
     wait_text(&app_b, "#bookings-table", &code).await;

@@ -119,12 +119,19 @@ fn Analytics() -> Element {
         }),
         100,
     );
+    let type_bars = bars(
+        a.sales
+            .by_ticket_type
+            .iter()
+            .map(|(kind, seats)| (kind.clone(), *seats as i64, format!("{seats} seats"))),
+    );
     rsx! {
         div { class: "charts", id: "analytics",
             BarChart { title: "Revenue per day", bars: day_bars }
             BarChart { title: "Revenue per channel", bars: channel_bars }
             BarChart { title: "Top shows", bars: top_bars }
             BarChart { title: "Occupancy of upcoming shows", bars: occupancy_bars }
+            BarChart { title: "Seats by ticket type", bars: type_bars }
             div { class: "panel",
                 h3 { "Scratch cards" }
                 p { "Issued {a.rewards.issued} · revealed {a.rewards.revealed} · voided {a.rewards.voided}" }

@@ -76,13 +76,22 @@ pub fn SeatMapView(large: bool, locked: bool) -> Element {
             }
         }
     };
+    // The kiosk sizes its seats to the screen: the grid's columns and rows as CSS variables.
+    let columns = map
+        .layout
+        .rows
+        .iter()
+        .flat_map(|r| r.seats.iter().map(|s| s.column + 1))
+        .max()
+        .unwrap_or(1);
+    let grid = format!("--cols: {columns}; --rows: {};", map.layout.rows.len());
     let wrap_class = format!(
         "seatmap-wrap{}{}",
         if stale { " stale" } else { "" },
         if large { " large" } else { "" }
     );
     rsx! {
-        div { class: "{wrap_class}", id: "seatmap", tabindex: "0", onkeydown,
+        div { class: "{wrap_class}", id: "seatmap", tabindex: "0", onkeydown, style: "{grid}",
             "aria-label": "Seat map. Arrow keys move, space selects.",
             if stale {
                 div { class: "stale-note", role: "status", "Re-syncing — the map is not current" }

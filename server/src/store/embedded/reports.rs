@@ -38,10 +38,16 @@ impl ReportStore for EmbeddedStore {
             .await?;
         let mut by_day: BTreeMap<(String, String), DayRevenue> = BTreeMap::new();
         let mut by_show: HashMap<ShowId, ShowSales> = HashMap::new();
+        let mut by_ticket_type: BTreeMap<String, u64> = BTreeMap::new();
         for record in bookings {
             let b = record.booking;
             if b.status != BookingStatus::Confirmed || b.created_at < from || b.created_at >= to {
                 continue;
+            }
+            for seat in &b.seats {
+                *by_ticket_type
+                    .entry(b.ticket_type(seat).to_owned())
+                    .or_default() += 1;
             }
             let day = b.created_at.format("%Y-%m-%d").to_string();
             let channel = serde_json::to_string(&b.channel).map_err(backend)?;
@@ -70,6 +76,7 @@ impl ReportStore for EmbeddedStore {
         Ok(SalesReport {
             by_day: by_day.into_values().collect(),
             by_show,
+            by_ticket_type,
         })
     }
 

@@ -102,6 +102,34 @@ impl ReportStore for MongoStore {
                 revenue_minor: number(&d, "revenue"),
             });
         }
+        // Seats per ticket type: counted from the period's confirmed bookings (the types of a
+        // booking are a map of its non-adult seats).
+        let confirmed = doc! {
+            "status": string_of(&BookingStatus::Confirmed),
+            "created_at": { "$gte": date(from), "$lt": date(to) },
+        };
+        let projection = doc! { "seats": 1, "ticket_types": 1 };
+        let mut cursor = self
+            .coll(&BOOKINGS)
+            .find(confirmed)
+            .projection(projection)
+            .await?;
+        while let Some(d) = cursor.try_next().await? {
+            let seats = d.get_array("seats").map_or(0, |s| s.len()) as u64;
+            let mut typed = 0;
+            if let Ok(types) = d.get_document("ticket_types") {
+                for kind in types.values().filter_map(Bson::as_str) {
+                    *report.by_ticket_type.entry(kind.to_owned()).or_default() += 1;
+                    typed += 1;
+                }
+            }
+            if seats > typed {
+                *report
+                    .by_ticket_type
+                    .entry(eventory_shared::DEFAULT_TICKET_TYPE.to_owned())
+                    .or_default() += seats - typed;
+            }
+        }
         report.by_day.sort_by(|a, b| {
             (&a.day, serde_json::to_string(&a.channel).ok())
                 .cmp(&(&b.day, serde_json::to_string(&b.channel).ok()))

@@ -12,6 +12,10 @@ pub(super) async fn sales_are_aggregated_by_day_channel_and_show(store: Db) {
     ] {
         let mut b = booking(s, None, seats, None);
         b.booking.channel = channel;
+        if seats.len() == 2 {
+            // One child ticket of the two.
+            b.booking.ticket_types = BTreeMap::from([(seats[1].parse().unwrap(), "child".into())]);
+        }
         store
             .insert_booking_with_outbox(&b, &outbox())
             .await
@@ -47,11 +51,16 @@ pub(super) async fn sales_are_aggregated_by_day_channel_and_show(store: Db) {
         (report.by_show[0].seats, report.by_show[0].bookings),
         (3, 2)
     );
+    assert_eq!(
+        report.by_ticket_type,
+        BTreeMap::from([("adult".to_owned(), 3), ("child".to_owned(), 1)]),
+        "seats per ticket type"
+    );
     let none = store
         .sales_report(now() - Duration::days(3), now() - Duration::days(2))
         .await
         .unwrap();
-    assert!(none.by_day.is_empty() && none.by_show.is_empty());
+    assert!(none.by_day.is_empty() && none.by_show.is_empty() && none.by_ticket_type.is_empty());
 }
 
 pub(super) async fn audit_log_lists_newest_first(store: Db) {
