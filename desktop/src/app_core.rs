@@ -383,13 +383,14 @@ impl AppCore {
         cash_tendered: Option<Money>,
         customer: Option<UserId>,
         ticket_types: std::collections::BTreeMap<SeatId, String>,
+        coupon: Option<String>,
     ) -> Result<CheckoutResponse, CommandError> {
         if payment == PaymentMethod::Cash && cash_tendered.is_none() {
             return Err(CommandError::local("Type the amount the customer gave."));
         }
         Ok(self
             .client()
-            .checkout(hold, payment, cash_tendered, customer, ticket_types)
+            .checkout(hold, payment, cash_tendered, customer, ticket_types, coupon)
             .await?)
     }
 

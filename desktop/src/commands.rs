@@ -55,7 +55,7 @@ commands! {
     resync_show(p::ResyncShow) => |core, r| { core.resync_show(r.show_id).await; Ok(()) };
     hold(p::HoldSeats) => |core, r| core.hold(r.show_id, r.seats).await;
     release(p::ReleaseHold) => |core, r| core.release(r.hold_id).await;
-    checkout(p::Checkout) => |core, r| core.checkout(r.hold_id, r.payment, r.cash_tendered, r.customer_id, r.ticket_types).await;
+    checkout(p::Checkout) => |core, r| core.checkout(r.hold_id, r.payment, r.cash_tendered, r.customer_id, r.ticket_types, r.coupon).await;
     booking(p::GetBooking) => |core, r| core.booking(r.booking_id).await;
     booking_by_code(p::FindBooking) => |core, r| core.booking_by_code(&r.code).await;
     my_bookings(p::MyBookings) => |core, _| core.my_bookings().await;

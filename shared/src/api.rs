@@ -287,6 +287,9 @@ pub struct CustomerView {
     pub display_name: String,
     pub member_code: String,
     pub points: i64,
+    /// Their coupons not yet redeemed (usable on this sale with them attached).
+    #[serde(default)]
+    pub coupons: Vec<CouponView>,
 }
 
 /// `POST /api/bookings/{booking}/reward/scratch`.

@@ -50,6 +50,11 @@ pub fn u16<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u16, D::Error> 
     deserializer.deserialize_u16(Integral(PhantomData))
 }
 
+/// A `u32`, also from an integral number such as `40.0`.
+pub fn u32<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    deserializer.deserialize_u32(Integral(PhantomData))
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;

@@ -25,7 +25,7 @@ pub struct TicketType {
     #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 60))]
     pub name: String,
     /// The discount off the category's price, in percent (0 to 100).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::integral::u32")]
     #[cfg_attr(feature = "openapi", schema(maximum = 100))]
     pub percent_off: u32,
     /// A fixed price per category instead of the discount (categories not listed use it).

@@ -69,10 +69,11 @@ impl ApiClient {
         cash_tendered: Option<Money>,
         customer_id: Option<UserId>,
         ticket_types: BTreeMap<SeatId, String>,
+        coupon: Option<String>,
     ) -> Result<CheckoutResponse, ClientError> {
         let body = CheckoutRequest {
             payment,
-            coupon: None,
+            coupon,
             cash_tendered,
             customer_id,
             ticket_types,

@@ -171,14 +171,16 @@ async fn a_cashier_sells_from_the_live_map_and_the_feed_survives_a_server_restar
             PaymentMethod::Cash,
             cash,
             None,
-            Default::default()
+            Default::default(),
+            None,
         ),
         client.checkout(
             hold.hold_id,
             PaymentMethod::Cash,
             cash,
             None,
-            Default::default()
+            Default::default(),
+            None,
         ),
     );
     let (sale, twice) = (sale.unwrap(), twice.unwrap());

@@ -104,6 +104,7 @@ async fn over_https_and_wss_a_cashier_signs_in_sells_and_refreshes() {
             Some(Money::new(5000, Currency::EUR)),
             None,
             Default::default(),
+            None,
         )
         .await
         .unwrap();

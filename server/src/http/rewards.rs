@@ -140,7 +140,7 @@ pub(crate) async fn claim(
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct LookupQuery {
-    /// What was scanned or typed (required).
+    /// What was scanned or typed (without it, nobody is found).
     #[param(min_length = 1, max_length = 320, pattern = r"\S")]
     q: Option<String>,
 }
@@ -157,10 +157,11 @@ pub(crate) async fn lookup(
     PointOfSale(caller): PointOfSale,
     WithRejection(Query(query), _): QueryParams<LookupQuery>,
 ) -> Result<Json<CustomerView>, ApiError> {
+    // Nothing scanned or typed names nobody (like an unknown code).
     let typed = query.q.as_deref().map(str::trim).unwrap_or_default();
     if typed.is_empty() || typed.chars().count() > 320 {
-        return Err(ApiError::BadRequest(
-            "q: the scanned member QR, a member code or an email".into(),
+        return Err(ApiError::NotFound(
+            "scan the member QR, or type a member code or an email (q)".into(),
         ));
     }
     let found = match parse_member(typed) {
@@ -177,10 +178,23 @@ pub(crate) async fn lookup(
         .filter(|u| u.role == Role::Customer && !u.disabled)
         .ok_or_else(|| ApiError::NotFound("no customer with this member code or email".into()))?;
     let points = state.store.loyalty_points(user.id).await?;
+    let coupons = state
+        .store
+        .coupons_of_user(user.id)
+        .await?
+        .into_iter()
+        .filter(|c| c.redeemed_by.is_none())
+        .map(|c| CouponView {
+            code: c.code,
+            percent_off: c.percent_off,
+            redeemed: false,
+        })
+        .collect();
     Ok(Json(CustomerView {
         id: user.id,
         display_name: user.display_name,
         member_code: member_code(user.id),
         points,
+        coupons,
     }))
 }

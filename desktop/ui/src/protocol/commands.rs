@@ -140,6 +140,9 @@ pub struct Checkout {
     /// The ticket type of each seat that is not `adult`.
     #[serde(default)]
     pub ticket_types: std::collections::BTreeMap<SeatId, String>,
+    /// The attached customer's coupon to redeem.
+    #[serde(default)]
+    pub coupon: Option<String>,
 }
 command!(Checkout => "checkout", CheckoutResponse);
 

@@ -18,6 +18,8 @@ pub struct Sale {
     customer: Option<CustomerView>,
     /// The ticket type of each held seat that is not `adult`.
     ticket_types: std::collections::BTreeMap<eventory_shared::SeatId, String>,
+    /// The attached customer's coupon to redeem on this sale.
+    coupon: Option<eventory_shared::api::CouponView>,
 }
 
 impl Sale {
@@ -29,7 +31,32 @@ impl Sale {
             error: None,
             customer: None,
             ticket_types: Default::default(),
+            coupon: None,
         }
+    }
+
+    /// The coupon redeemed on this sale, if any.
+    pub fn coupon(&self) -> Option<&eventory_shared::api::CouponView> {
+        self.coupon.as_ref()
+    }
+
+    /// Redeems one of the attached customer's coupons on this sale (or, `None`, none).
+    pub fn use_coupon(&mut self, coupon: Option<eventory_shared::api::CouponView>) {
+        let theirs = coupon.as_ref().is_none_or(|c| {
+            self.customer
+                .as_ref()
+                .is_some_and(|customer| customer.coupons.iter().any(|k| k.code == c.code))
+        });
+        if theirs && !self.is_paying() {
+            self.coupon = coupon;
+        }
+    }
+
+    fn is_paying(&self) -> bool {
+        matches!(
+            self.state,
+            SaleState::Paying { .. } | SaleState::Following { .. } | SaleState::Done { .. }
+        )
     }
 
     /// The ticket types picked for the seats (seats not listed are `adult`).
@@ -60,11 +87,9 @@ impl Sale {
     /// Attaches a customer (or, `None`, removes them) before payment; once paying, the sale
     /// keeps the one it was paid for.
     pub fn attach_customer(&mut self, customer: Option<CustomerView>) {
-        if !matches!(
-            self.state,
-            SaleState::Paying { .. } | SaleState::Following { .. } | SaleState::Done { .. }
-        ) {
+        if !self.is_paying() {
             self.customer = customer;
+            self.coupon = None; // a coupon is its customer's
         }
     }
 
@@ -170,6 +195,7 @@ impl Sale {
                     cash_tendered,
                     customer: self.customer.as_ref().map(|c| c.id),
                     ticket_types: self.ticket_types.clone(),
+                    coupon: self.coupon.as_ref().map(|c| c.code.clone()),
                 };
                 self.state = SaleState::Paying { hold, payment };
                 vec![effect]
@@ -236,6 +262,7 @@ impl Sale {
                 ) {
                     self.start_over();
                     self.customer = None;
+                    self.coupon = None;
                 }
                 Vec::new()
             }
@@ -247,6 +274,7 @@ impl Sale {
                 self.start_over();
                 self.error = None;
                 self.customer = None;
+                self.coupon = None;
                 effects
             }
         }

@@ -122,6 +122,8 @@ pub enum Effect {
         customer: Option<UserId>,
         /// The ticket type of each seat that is not `adult`.
         ticket_types: std::collections::BTreeMap<SeatId, String>,
+        /// The attached customer's coupon to redeem.
+        coupon: Option<String>,
     },
     /// `booking` -> [`SaleEvent::BookingAnswered`].
     FetchBooking { booking: BookingId },

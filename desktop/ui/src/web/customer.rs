@@ -44,12 +44,22 @@ pub fn CustomerBox(sale: Signal<Sale>, kiosk: bool) -> Element {
     rsx! {
         div { class: "customer", id: "customer-box",
             match attached {
-                Some(customer) => rsx! {
-                    p { id: "customer-attached",
-                        "Customer: " strong { "{customer.display_name}" } " · {customer.points} points"
-                        button { class: "link", id: "customer-remove", onclick: move |_| sale.write().attach_customer(None), "Remove" }
+                Some(customer) => {
+                    let using = sale.read().coupon().map(|c| c.code.clone());
+                    rsx! {
+                        p { id: "customer-attached",
+                            "Customer: " strong { "{customer.display_name}" } " · {customer.points} points"
+                            button { class: "link", id: "customer-remove", onclick: move |_| sale.write().attach_customer(None), "Remove" }
+                        }
+                        for coupon in customer.coupons.iter().cloned() {
+                            label { class: "check coupon", key: "{coupon.code}",
+                                input { r#type: "checkbox", "data-coupon": "{coupon.code}", checked: using.as_deref() == Some(coupon.code.as_str()),
+                                    onchange: move |e| sale.write().use_coupon(e.checked().then(|| coupon.clone())) }
+                                " Use coupon {coupon.code} ({coupon.percent_off} % off)"
+                            }
+                        }
                     }
-                },
+                }
                 None => rsx! {
                     form { class: "inline", onsubmit: find,
                         label { "{label} "

@@ -45,6 +45,7 @@ fn run(mut ctx: Ctx, sale: Signal<Sale>, effect: Effect) {
             cash_tendered,
             customer,
             ticket_types,
+            coupon,
         } => {
             spawn(async move {
                 let answer = bridge::invoke(&Checkout {
@@ -53,6 +54,7 @@ fn run(mut ctx: Ctx, sale: Signal<Sale>, effect: Effect) {
                     cash_tendered,
                     customer_id: customer,
                     ticket_types,
+                    coupon,
                 })
                 .await;
                 dispatch(ctx, sale, SaleEvent::CheckoutAnswered(answer));

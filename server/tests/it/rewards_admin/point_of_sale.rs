@@ -138,8 +138,16 @@ async fn counter_sales_earn_the_attached_customer_and_never_the_cashier() {
     assert_eq!(loyalty.coupons.len(), 1, "a coupon for 10 seats");
     assert_eq!(cashier.loyalty().await.points, 0);
 
-    // Their coupon is redeemed at the counter with them attached, not without.
+    // Their coupon is redeemed at the counter with them attached, not without; the counter
+    // sees it on the customer it finds.
     let coupon = loyalty.coupons[0].code.clone();
+    let again: CustomerView = cashier
+        .get_ok(&format!("/api/customers/lookup?q={}", urlencode(&qr)))
+        .await;
+    assert_eq!(
+        again.coupons.iter().map(|c| &c.code).collect::<Vec<_>>(),
+        [&coupon]
+    );
     let hold = cashier.hold(show, &["E1"]).await;
     let mut body = cash_payment(100_000);
     body["coupon"] = json!(coupon);

@@ -240,12 +240,30 @@ fn the_attached_customer_goes_with_the_payment_and_leaves_with_the_sale() {
         id: eventory_shared::UserId::from_uuid(uuid::Uuid::new_v4()),
         display_name: "Ada".into(),
         member_code: "A".repeat(26),
-        points: 7,
+        points: 12,
+        coupons: vec![eventory_shared::api::CouponView {
+            code: "LOYAL-ADA-1".into(),
+            percent_off: 20,
+            redeemed: false,
+        }],
     };
+    let stranger = eventory_shared::api::CouponView {
+        code: "SOMEONE-ELSES".into(),
+        percent_off: 50,
+        redeemed: false,
+    };
+    sale.use_coupon(Some(stranger));
+    assert_eq!(sale.coupon(), None, "no customer, no coupon");
     sale.attach_customer(Some(customer.clone()));
     assert_eq!(sale.customer(), Some(&customer));
+    sale.use_coupon(Some(customer.coupons[0].clone()));
+    assert_eq!(
+        sale.coupon(),
+        Some(&customer.coupons[0]),
+        "their own coupon"
+    );
     let booking = booking_of(&["C3"], PaymentMethod::Card, BookingStatus::Pending);
-    // `pay` checks the checkout names the attached customer.
+    // `pay` checks the checkout names the attached customer and their coupon.
     pay(
         &mut sale,
         PaymentMethod::Card,
@@ -260,4 +278,5 @@ fn the_attached_customer_goes_with_the_payment_and_leaves_with_the_sale() {
     sale.handle(SaleEvent::BookingAnswered(Ok(confirmed)), Some(&map));
     sale.handle(SaleEvent::NewSale, None);
     assert_eq!(sale.customer(), None, "the next sale starts without them");
+    assert_eq!(sale.coupon(), None);
 }

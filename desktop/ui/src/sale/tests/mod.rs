@@ -149,6 +149,7 @@ pub(super) fn pay(
             cash_tendered: cash,
             customer: sale.customer().map(|c| c.id),
             ticket_types: sale.ticket_types().clone(),
+            coupon: sale.coupon().map(|c| c.code.clone()),
         }]
     );
     sale.handle(

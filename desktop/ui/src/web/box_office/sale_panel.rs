@@ -104,6 +104,11 @@ pub fn SalePanel(detail: Option<ShowDetail>, sale: Signal<Sale>) -> Element {
                 .and_then(|map| {
                     let types = sale.read().ticket_types().clone();
                     crate::pricing::total_typed(&detail.show, &map, &h.seats, &types)
+                })
+                .map(|due| match sale.read().coupon() {
+                    // As the server computes it: the coupon's percent off the total.
+                    Some(c) => due.checked_sub(due.percent(c.percent_off)).unwrap_or(due),
+                    None => due,
                 });
             let offered = detail.show.offered_types();
             let picked = sale.read().ticket_types().clone();
