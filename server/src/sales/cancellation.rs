@@ -5,7 +5,8 @@
 //! The show's `cancelled` status is the durable record of what remains to do: the reconciler
 //! calls [`refund_cancelled_shows`] at start and every round, so a server stopped midway (a
 //! deploy, SIGKILL) goes on where it stopped, on any instance. Bookings whose payment was still
-//! in flight are refunded once they settle; new holds and checkouts of the show are refused.
+//! in flight are refunded once they settle; the show's open holds are released, and new holds
+//! and checkouts of it are refused.
 
 use chrono::{Duration, Utc};
 use eventory_shared::api::CancellationProgress;
@@ -14,6 +15,7 @@ use eventory_shared::{BookingStatus, Role, ShowId, UserId};
 use super::refund::{finish_refund, refund_booking};
 use super::SalesContext;
 use crate::auth::Caller;
+use crate::seats::{HoldState, LedgerError};
 use crate::store::{BookingFilter, Store, StoreResult};
 
 /// The reason written with every refund of a cancelled show.
@@ -44,8 +46,21 @@ pub async fn refund_cancelled_shows(ctx: &SalesContext) -> anyhow::Result<usize>
     Ok(refunded)
 }
 
-/// Refunds the sold bookings of one cancelled show (a batch per call).
+/// Refunds the sold bookings of one cancelled show (a batch per call), after letting go of
+/// its holds not yet in payment (those in payment are refunded once they settle).
 pub async fn refund_show(ctx: &SalesContext, show: ShowId) -> anyhow::Result<usize> {
+    for hold in ctx.ledger.holds_of_show(show).await? {
+        if hold.state != HoldState::Held {
+            continue;
+        }
+        match ctx.ledger.release(hold.id).await {
+            Ok(change) => ctx.feed.publish(change).await,
+            Err(LedgerError::HoldNotFound(_)) => {} // gone meanwhile
+            Err(e) => {
+                tracing::warn!(hold = %hold.id, "cannot release a hold of a cancelled show: {e}")
+            }
+        }
+    }
     let mut refunded = 0;
     for status in [BookingStatus::Confirmed, BookingStatus::Refunding] {
         let bookings = ctx

@@ -180,6 +180,10 @@ impl<L: SeatLedger> SeatLedger for FastRejectLedger<L> {
         self.inner.snapshot(show_id).await
     }
 
+    async fn holds_of_show(&self, show_id: ShowId) -> LedgerResult<Vec<Hold>> {
+        self.inner.holds_of_show(show_id).await
+    }
+
     async fn sweep_expired(&self) -> LedgerResult<Vec<SeatChange>> {
         let changes = self.inner.sweep_expired().await?;
         for change in &changes {

@@ -253,6 +253,9 @@ pub trait SeatLedger: Send + Sync + 'static {
     /// Releases every hold whose time is up; returns one change per released hold.
     async fn sweep_expired(&self) -> LedgerResult<Vec<SeatChange>>;
 
+    /// The holds of a show now (held or in payment); none for a show the ledger does not know.
+    async fn holds_of_show(&self, show_id: ShowId) -> LedgerResult<Vec<Hold>>;
+
     /// Rebuild after a loss of ledger state: puts back the holds of bookings whose payment
     /// is in flight as processing holds claimed for their booking, each only where all its
     /// seats are free (a claim that cannot be restored ends refunded, never sold twice).

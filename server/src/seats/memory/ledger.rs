@@ -356,6 +356,20 @@ impl SeatLedger for MemoryLedger {
         })
     }
 
+    async fn holds_of_show(&self, show_id: ShowId) -> LedgerResult<Vec<Hold>> {
+        let cell = match self.show(show_id) {
+            Ok(cell) => cell,
+            Err(LedgerError::UnknownShow(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let show = cell.lock().expect("show lock");
+        Ok(show
+            .holds
+            .iter()
+            .map(|(id, rec)| show.to_hold(show_id, *id, rec))
+            .collect())
+    }
+
     async fn sweep_expired(&self) -> LedgerResult<Vec<SeatChange>> {
         let cells: Vec<(ShowId, ShowCell)> = self
             .shows

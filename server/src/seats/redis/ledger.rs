@@ -259,6 +259,23 @@ impl SeatLedger for RedisLedger {
         }
     }
 
+    async fn holds_of_show(&self, show_id: ShowId) -> LedgerResult<Vec<Hold>> {
+        let [_, _, holds, ..] = self.show_keys(show_id);
+        let mut conn = self.conn.clone();
+        let ids: Vec<String> = conn.hkeys(holds).await.map_err(backend)?;
+        let mut out = Vec::new();
+        for id in ids {
+            let Ok(uuid) = Uuid::parse_str(&id) else {
+                continue;
+            };
+            // Gone between the two reads (released, expired): not a hold any more.
+            if let Some(hold) = self.read_hold(show_id, HoldId::from_uuid(uuid)).await? {
+                out.push(hold);
+            }
+        }
+        Ok(out)
+    }
+
     async fn snapshot(&self, show_id: ShowId) -> LedgerResult<LedgerSnapshot> {
         let reply = self.run(&self.scripts.snapshot, show_id, &[]).await?;
         match reply.r.as_str() {

@@ -57,6 +57,7 @@ contract!(
     expiry::processing_blocks_expiry,
     sales::confirm_is_idempotent_and_refund_touches_only_its_booking,
     sales::release_frees_the_seats,
+    sales::a_show_lists_its_holds_held_and_in_payment,
     sales::restore_sold_rebuilds_lost_sales,
     sales::a_claimed_hold_sells_only_to_its_booking,
     sales::a_restored_sale_is_never_overwritten_by_processing,

@@ -248,3 +248,32 @@ pub(super) async fn claims_of_payments_in_flight_come_back_where_their_seats_are
         .unwrap()
         .expect("sold to its booking");
 }
+
+pub(super) async fn a_show_lists_its_holds_held_and_in_payment(ledger: Ledger) {
+    let show = show_with(&ledger, &["A1", "A2", "A3"]).await;
+    assert!(ledger.holds_of_show(show).await.unwrap().is_empty());
+    let (held, _) = must_hold(&ledger, request(show, &["A1"], "x", LONG)).await;
+    let (paying, _) = must_hold(&ledger, request(show, &["A2", "A3"], "y", LONG)).await;
+    let b = booking();
+    ledger.mark_processing(paying.id, b).await.unwrap();
+    let mut listed = ledger.holds_of_show(show).await.unwrap();
+    listed.sort_by_key(|h| h.seats.len());
+    assert_eq!(
+        listed
+            .iter()
+            .map(|h| (h.id, h.state, h.booking))
+            .collect::<Vec<_>>(),
+        [
+            (held.id, HoldState::Held, None),
+            (paying.id, HoldState::Processing, Some(b))
+        ]
+    );
+    ledger.release(held.id).await.unwrap();
+    assert_eq!(
+        ledger.holds_of_show(show).await.unwrap().len(),
+        1,
+        "released: gone"
+    );
+    let unknown = ShowId::from_uuid(Uuid::new_v4());
+    assert!(ledger.holds_of_show(unknown).await.unwrap().is_empty());
+}
