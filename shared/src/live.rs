@@ -3,6 +3,7 @@
 //! The client joins a show's room with `join_show`; the server answers `initial_seat_status`
 //! (the full map and its version) and then one delta per seat change of the show, each with the
 //! next version. A client that sees a version that is not its own + 1 re-syncs by joining again.
+//! `show_cancelled` tells followers the show left sale (it has no version).
 
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +33,9 @@ pub enum ServerMessage {
     SeatBooked(SeatDelta),
     /// Seats became available again (release, expiry, failed payment, refund).
     SeatReleased(SeatDelta),
+    /// The show was cancelled: no more sales; its bookings are being refunded. Not a seat
+    /// change (no version): it comes to every session following the show.
+    ShowCancelled { show_id: ShowId },
     /// A request of the client could not be served (e.g. unknown show).
     Error {
         code: crate::ErrorCode,

@@ -22,6 +22,8 @@ pub enum MapEvent {
     ResyncNeeded,
     /// The server reported an error for this show.
     Error(String),
+    /// The show was cancelled: nothing more is sold from this map.
+    Cancelled,
 }
 
 /// The live map of one show.
@@ -31,6 +33,7 @@ pub struct LiveMap {
     map: Option<SeatMap>,
     connected: bool,
     awaiting_snapshot: bool,
+    cancelled: bool,
 }
 
 impl LiveMap {
@@ -41,7 +44,13 @@ impl LiveMap {
             map: None,
             connected: false,
             awaiting_snapshot: true,
+            cancelled: false,
         }
+    }
+
+    /// Whether the server said the show was cancelled (no more sales).
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled
     }
 
     pub fn show(&self) -> ShowId {
@@ -84,6 +93,10 @@ impl LiveMap {
                 MapEvent::Replaced
             }
             ServerMessage::Error { message, .. } => MapEvent::Error(message.clone()),
+            ServerMessage::ShowCancelled { show_id } if *show_id == self.show => {
+                self.cancelled = true;
+                MapEvent::Cancelled
+            }
             other => match other.as_delta() {
                 Some((state, delta)) if delta.show_id == self.show => {
                     let Some(map) = self.map.as_mut() else {
@@ -116,6 +129,20 @@ mod tests {
     use eventory_shared::live::SeatDelta;
     use eventory_shared::{CategoryId, VenueLayout};
     use std::collections::BTreeMap;
+
+    #[test]
+    fn a_cancelled_show_says_so_and_other_shows_do_not() {
+        let show = ShowId::from_uuid(uuid::Uuid::new_v4());
+        let mut map = LiveMap::new(show);
+        let other = ServerMessage::ShowCancelled {
+            show_id: ShowId::from_uuid(uuid::Uuid::new_v4()),
+        };
+        assert_eq!(map.apply(&other), MapEvent::Unchanged);
+        assert!(!map.is_cancelled());
+        let this = ServerMessage::ShowCancelled { show_id: show };
+        assert_eq!(map.apply(&this), MapEvent::Cancelled);
+        assert!(map.is_cancelled());
+    }
 
     fn show() -> ShowId {
         "6f9619ff-8b86-d011-b42d-00cf4fc964ff".parse().unwrap()

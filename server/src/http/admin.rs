@@ -139,6 +139,8 @@ pub(crate) async fn cancel_show(
     JsonBody(body): JsonBody<CancelShowRequest>,
 ) -> Result<(StatusCode, Json<CancellationProgress>), ApiError> {
     state.admin.cancel_show(&caller, show, &body.reason).await?;
+    // Every follower of the show, on every instance, hears of it.
+    state.feed.announce_cancelled(show).await;
     // Start at once; stopping the server stops this wherever it is, and the reconciler goes
     // on with whatever it leaves (here or on another instance, after a restart too).
     let (sales, stop) = (state.sales.clone(), state.shutdown.clone());

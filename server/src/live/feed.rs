@@ -13,7 +13,21 @@ use redis::AsyncCommands;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
+use eventory_shared::ShowId;
+use serde::{Deserialize, Serialize};
+
 use crate::seats::SeatChange;
+
+/// What the feed carries: seat changes, and notices about a whole show.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "item", rename_all = "snake_case")]
+pub enum FeedItem {
+    Seats(SeatChange),
+    /// The show was cancelled (every follower is told, on every instance).
+    ShowCancelled {
+        show_id: ShowId,
+    },
+}
 
 /// Changes buffered per instance before a lagging dispatcher loses some (it then re-syncs).
 const LOCAL_CAPACITY: usize = 16_384;
@@ -21,7 +35,7 @@ const LOCAL_CAPACITY: usize = 16_384;
 /// The instance's view of all seat changes.
 #[derive(Clone)]
 pub struct SeatFeed {
-    local: broadcast::Sender<Arc<SeatChange>>,
+    local: broadcast::Sender<Arc<FeedItem>>,
     redis: Option<RedisFanout>,
 }
 
@@ -70,26 +84,35 @@ impl SeatFeed {
 
     /// Announces a change to every instance.
     pub async fn publish(&self, change: SeatChange) {
+        self.send(FeedItem::Seats(change)).await;
+    }
+
+    /// Tells every instance's followers of `show` that it was cancelled.
+    pub async fn announce_cancelled(&self, show: ShowId) {
+        self.send(FeedItem::ShowCancelled { show_id: show }).await;
+    }
+
+    async fn send(&self, item: FeedItem) {
         match &self.redis {
             Some(fanout) => {
-                let payload = match serde_json::to_string(&change) {
+                let payload = match serde_json::to_string(&item) {
                     Ok(p) => p,
-                    Err(e) => return tracing::error!("cannot encode seat change: {e}"),
+                    Err(e) => return tracing::error!("cannot encode a feed item: {e}"),
                 };
                 let mut conn = fanout.conn.clone();
                 if let Err(e) = conn.publish::<_, _, ()>(&fanout.channel, payload).await {
                     // Subscribers will see a version gap and re-sync from a snapshot.
-                    tracing::warn!(show = %change.show_id, version = change.version, "cannot publish seat change: {e}");
+                    tracing::warn!(?item, "cannot publish to the live feed: {e}");
                 }
             }
             None => {
-                let _ = self.local.send(Arc::new(change));
+                let _ = self.local.send(Arc::new(item));
             }
         }
     }
 
-    /// Every change this instance sees from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<SeatChange>> {
+    /// Every item this instance sees from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<FeedItem>> {
         self.local.subscribe()
     }
 }
@@ -98,7 +121,7 @@ impl SeatFeed {
 async fn relay(
     client: redis::Client,
     channel: String,
-    local: broadcast::Sender<Arc<SeatChange>>,
+    local: broadcast::Sender<Arc<FeedItem>>,
     stop: CancellationToken,
     mut subscribed: Option<tokio::sync::oneshot::Sender<()>>,
 ) {
@@ -119,11 +142,11 @@ async fn relay(
                         continue;
                     }
                 };
-                match serde_json::from_str::<SeatChange>(&payload) {
-                    Ok(change) => {
-                        let _ = local.send(Arc::new(change));
+                match serde_json::from_str::<FeedItem>(&payload) {
+                    Ok(item) => {
+                        let _ = local.send(Arc::new(item));
                     }
-                    Err(e) => tracing::warn!("unreadable seat change: {e}"),
+                    Err(e) => tracing::warn!("unreadable live feed item: {e}"),
                 }
             }
             anyhow::Ok(())

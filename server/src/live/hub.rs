@@ -9,8 +9,10 @@ use eventory_shared::{ShowId, UserId};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
+use super::feed::FeedItem;
 use super::SeatFeed;
-use crate::seats::SeatChange;
+use eventory_shared::live::ServerMessage;
+use eventory_shared::Version;
 
 /// Changes buffered per room; a session further behind than this is a slow consumer.
 pub const ROOM_CAPACITY: usize = 256;
@@ -19,7 +21,9 @@ pub const ROOM_CAPACITY: usize = 256;
 /// subscribers, serialising per session costs more than sending).
 #[derive(Debug)]
 pub struct RoomChange {
-    pub change: SeatChange,
+    /// The seat change's version; `None` for a notice about the show (sent to every
+    /// follower as it is).
+    pub version: Option<Version>,
     pub text: axum::extract::ws::Utf8Bytes,
 }
 
@@ -88,20 +92,24 @@ impl Hub {
         hub
     }
 
-    fn dispatch(&self, change: Arc<SeatChange>) {
+    fn dispatch(&self, item: Arc<FeedItem>) {
+        let (show, version, message) = match &*item {
+            FeedItem::Seats(change) => (change.show_id, Some(change.version), change.to_message()),
+            FeedItem::ShowCancelled { show_id } => (
+                *show_id,
+                None,
+                ServerMessage::ShowCancelled { show_id: *show_id },
+            ),
+        };
         let mut rooms = self.rooms.lock().expect("rooms lock");
-        if let Some(room) = rooms.get(&change.show_id) {
-            let text = match serde_json::to_string(&change.to_message()) {
+        if let Some(room) = rooms.get(&show) {
+            let text = match serde_json::to_string(&message) {
                 Ok(text) => text.into(),
-                Err(e) => return tracing::error!("cannot encode seat change: {e}"),
+                Err(e) => return tracing::error!("cannot encode a live message: {e}"),
             };
-            let shared = Arc::new(RoomChange {
-                change: (*change).clone(),
-                text,
-            });
-            if room.send(shared).is_err() {
+            if room.send(Arc::new(RoomChange { version, text })).is_err() {
                 // Nobody listens any more: drop the room.
-                rooms.remove(&change.show_id);
+                rooms.remove(&show);
             }
         }
     }

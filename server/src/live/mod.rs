@@ -18,7 +18,7 @@ pub mod session;
 use async_trait::async_trait;
 use eventory_shared::{SeatMap, ShowId};
 
-pub use feed::SeatFeed;
+pub use feed::{FeedItem, SeatFeed};
 pub use hub::Hub;
 pub use seat_maps::{LayoutSource, LedgerSeatMaps, StoreLayouts};
 

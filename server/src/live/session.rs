@@ -190,9 +190,11 @@ pub async fn run_with(
                 let Some(last) = joined.get(&show).copied() else { continue };
                 match event {
                     RoomEvent::Lagged => break Closing::With(CLOSE_SLOW_CONSUMER, "too slow: reconnect and re-sync"),
-                    RoomEvent::Change(room) if room.change.version <= last => continue, // already in the snapshot
-                    RoomEvent::Change(room) if room.change.version == last + 1 => {
-                        joined.insert(show, room.change.version);
+                    // A notice about the show (cancelled): to every follower, no version.
+                    RoomEvent::Change(room) if room.version.is_none() => vec![Outgoing::Shared(room.text.clone())],
+                    RoomEvent::Change(room) if room.version <= Some(last) => continue, // already in the snapshot
+                    RoomEvent::Change(room) if room.version == Some(last + 1) => {
+                        joined.insert(show, last + 1);
                         vec![Outgoing::Shared(room.text.clone())]
                     }
                     RoomEvent::Change(_) => {

@@ -341,3 +341,35 @@ async fn a_slow_client_is_disconnected_without_stalling_the_others() {
     assert_eq!(closed, Some(eventory_server::live::CLOSE_SLOW_CONSUMER));
     stop.cancel();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_show_cancelled_on_one_instance_is_announced_to_followers_of_another() {
+    let stop = CancellationToken::new();
+    let url = crate::support::redis_url();
+    let namespace = crate::support::test_namespace();
+    let ledger: Arc<dyn SeatLedger> = Arc::new(crate::support::redis_ledger().await);
+    let (show, maps) = show_setup(ledger.clone()).await;
+    let feed_a = SeatFeed::redis(&url, &namespace, stop.clone())
+        .await
+        .unwrap();
+    let feed_b = SeatFeed::redis(&url, &namespace, stop.clone())
+        .await
+        .unwrap();
+    let url_a = instance(&feed_a, maps.clone(), stop.clone()).await;
+    let _url_b = instance(&feed_b, maps, stop.clone()).await;
+    let mut on_a = connect(&url_a).await;
+    let version = join(&mut on_a, show).await;
+    // Instance B cancels; A's follower is told, and seat deltas go on in order after it.
+    feed_b.announce_cancelled(show).await;
+    assert_eq!(
+        receive(&mut on_a).await,
+        ServerMessage::ShowCancelled { show_id: show }
+    );
+    let held = hold(&ledger, show, &["A4"]).await;
+    feed_b.publish(held).await;
+    match receive(&mut on_a).await {
+        ServerMessage::SeatLocked(delta) => assert_eq!(delta.version, version + 1),
+        other => panic!("{other:?}"),
+    }
+    stop.cancel();
+}

@@ -287,6 +287,10 @@ async fn cashier_sells_for_cash_and_a_second_app_sees_it_then_kiosk_and_admin() 
     let progress = format!(".cancel-progress[data-show=\"{}\"]", show.id);
     wait_text(&app_b, &progress, "✓").await;
     shot(&app_b, "admin-cancel-show").await;
+    // The counter still showing the premiere is told live: its map says so and sells nothing.
+    click(&app_a, "#tab-sell").await;
+    find(&app_a, "#show-cancelled").await;
+    shot(&app_a, "box-office-show-cancelled").await;
     let created = state_after(&url).await;
     assert!(
         created.iter().any(|s| s.title == "Night of the Admin"),

@@ -124,7 +124,7 @@ fn apply_update(mut ctx: Ctx, update: LiveUpdate) {
                     let n = ctx.last_change.peek().0 + 1;
                     ctx.last_change.set((n, Vec::new()));
                 }
-                MapEvent::Unchanged | MapEvent::Error(_) => {}
+                MapEvent::Unchanged | MapEvent::Error(_) | MapEvent::Cancelled => {}
             }
         }
     }

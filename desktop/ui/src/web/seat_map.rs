@@ -49,7 +49,8 @@ pub fn SeatMapView(large: bool, locked: bool) -> Element {
         .iter()
         .map(|c| (c.id.clone(), c.name.clone()))
         .collect();
-    let interactive = !stale && !locked;
+    let cancelled = live.is_cancelled();
+    let interactive = !stale && !locked && !cancelled;
     let keymap = map.clone();
     let onkeydown = move |e: KeyboardEvent| {
         if !interactive {
@@ -93,7 +94,9 @@ pub fn SeatMapView(large: bool, locked: bool) -> Element {
     rsx! {
         div { class: "{wrap_class}", id: "seatmap", tabindex: "0", onkeydown, style: "{grid}",
             "aria-label": "Seat map. Arrow keys move, space selects.",
-            if stale {
+            if cancelled {
+                div { class: "cancelled-note", role: "alert", id: "show-cancelled", "This show was cancelled: nothing more is sold, its tickets are being refunded." }
+            } else if stale {
                 div { class: "stale-note", role: "status", "Re-syncing — the map is not current" }
             }
             div { class: "screen-label", "SCREEN" }

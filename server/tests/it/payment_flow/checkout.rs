@@ -94,6 +94,7 @@ async fn card_checkout_confirms_with_tickets_and_live_seat_booked() {
                     ServerMessage::SeatProcessing(_) => "seat_processing",
                     ServerMessage::SeatBooked(_) => "seat_booked",
                     ServerMessage::SeatReleased(_) => "seat_released",
+                    ServerMessage::ShowCancelled { .. } => "show_cancelled",
                     ServerMessage::Error { .. } => "error",
                 },
             );
