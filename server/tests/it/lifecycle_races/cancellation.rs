@@ -27,6 +27,13 @@ pub(super) async fn cancelling_a_show_refunds_everything_once_across_a_restart(m
         assert_eq!(booking.status, BookingStatus::Confirmed);
         sold.push(booking.id);
     }
+    let first = h.booking(sold[0]).await.customer_id.unwrap();
+    crate::support::wait_until(
+        "the first buyer's point",
+        Duration::from_secs(10),
+        || async { (h.server.state.store.loyalty_points(first).await.unwrap() == 1).then_some(()) },
+    )
+    .await;
     // A hold still open when the show is cancelled cannot be paid any more.
     let late = h.server.token(Role::Customer);
     let open_hold = h.hold(&late, show, &["D10"]).await;
@@ -93,7 +100,11 @@ pub(super) async fn cancelling_a_show_refunds_everything_once_across_a_restart(m
     );
     let mut payments = Vec::new();
     for &id in &sold {
-        assert_eq!(h.booking(id).await.status, BookingStatus::Refunded);
+        let booking = h.booking(id).await;
+        assert_eq!(booking.status, BookingStatus::Refunded);
+        let buyer = booking.customer_id.expect("an online buyer");
+        let points = h.server.state.store.loyalty_points(buyer).await.unwrap();
+        assert_eq!(points, 0, "the loyalty point of the seat is taken back");
         payments.push(h.payment_id(id).await);
     }
     let refunds = h.refunds_of(&payments);
