@@ -89,6 +89,38 @@ async fn single_instance() -> Single {
     }
 }
 
+/// Two instances sharing a Redis feed and ledger, serving a fresh show: A's address, B's feed.
+struct Two {
+    stop: CancellationToken,
+    ledger: Arc<dyn SeatLedger>,
+    show: ShowId,
+    feed_b: SeatFeed,
+    url_a: String,
+}
+
+async fn two_instances() -> Two {
+    let stop = CancellationToken::new();
+    let url = crate::support::redis_url();
+    let namespace = crate::support::test_namespace();
+    let ledger: Arc<dyn SeatLedger> = Arc::new(crate::support::redis_ledger().await);
+    let (show, maps) = show_setup(ledger.clone()).await;
+    let feed_a = SeatFeed::redis(&url, &namespace, stop.clone())
+        .await
+        .unwrap();
+    let feed_b = SeatFeed::redis(&url, &namespace, stop.clone())
+        .await
+        .unwrap();
+    let url_a = instance(&feed_a, maps.clone(), stop.clone()).await;
+    let _url_b = instance(&feed_b, maps, stop.clone()).await;
+    Two {
+        stop,
+        ledger,
+        show,
+        feed_b,
+        url_a,
+    }
+}
+
 async fn connect(url: &str) -> Client {
     tokio_tungstenite::connect_async(url).await.unwrap().0
 }
@@ -216,19 +248,13 @@ async fn join_gives_the_map_then_deltas_in_version_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_made_on_one_instance_reaches_subscribers_of_another() {
-    let stop = CancellationToken::new();
-    let url = crate::support::redis_url();
-    let namespace = crate::support::test_namespace();
-    let ledger: Arc<dyn SeatLedger> = Arc::new(crate::support::redis_ledger().await);
-    let (show, maps) = show_setup(ledger.clone()).await;
-    let feed_a = SeatFeed::redis(&url, &namespace, stop.clone())
-        .await
-        .unwrap();
-    let feed_b = SeatFeed::redis(&url, &namespace, stop.clone())
-        .await
-        .unwrap();
-    let url_a = instance(&feed_a, maps.clone(), stop.clone()).await;
-    let _url_b = instance(&feed_b, maps, stop.clone()).await;
+    let Two {
+        stop,
+        ledger,
+        show,
+        feed_b,
+        url_a,
+    } = two_instances().await;
 
     let mut on_a = connect(&url_a).await;
     let version = join(&mut on_a, show).await;
@@ -344,19 +370,13 @@ async fn a_slow_client_is_disconnected_without_stalling_the_others() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_show_cancelled_on_one_instance_is_announced_to_followers_of_another() {
-    let stop = CancellationToken::new();
-    let url = crate::support::redis_url();
-    let namespace = crate::support::test_namespace();
-    let ledger: Arc<dyn SeatLedger> = Arc::new(crate::support::redis_ledger().await);
-    let (show, maps) = show_setup(ledger.clone()).await;
-    let feed_a = SeatFeed::redis(&url, &namespace, stop.clone())
-        .await
-        .unwrap();
-    let feed_b = SeatFeed::redis(&url, &namespace, stop.clone())
-        .await
-        .unwrap();
-    let url_a = instance(&feed_a, maps.clone(), stop.clone()).await;
-    let _url_b = instance(&feed_b, maps, stop.clone()).await;
+    let Two {
+        stop,
+        ledger,
+        show,
+        feed_b,
+        url_a,
+    } = two_instances().await;
     let mut on_a = connect(&url_a).await;
     let version = join(&mut on_a, show).await;
     // Instance B cancels; A's follower is told, and seat deltas go on in order after it.
