@@ -160,7 +160,7 @@ async fn admin_manages_venues_shows_staff_and_reads_bookings_and_analytics() {
         csv.lines()
             .nth(1)
             .unwrap()
-            .contains(",counter,confirmed,cash,A1 A2,1800,EUR,"),
+            .contains(",counter,confirmed,cash,A1 A2,adult adult,1800,EUR,"),
         "{csv}"
     );
     let bad_query = admin
