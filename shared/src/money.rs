@@ -149,6 +149,12 @@ impl Money {
         Money::new(rounded as i64, self.currency)
     }
 
+    /// This amount less `percent`% of it (a discount, rounded as [`Money::percent`]); the
+    /// amount itself if that would overflow.
+    pub fn less_percent(self, percent: u32) -> Money {
+        self.checked_sub(self.percent(percent)).unwrap_or(self)
+    }
+
     /// Sums amounts of one currency; `None` for an empty list.
     pub fn sum<I: IntoIterator<Item = Money>>(items: I) -> Result<Option<Money>, MoneyError> {
         let mut total: Option<Money> = None;
@@ -225,6 +231,8 @@ mod tests {
         assert_eq!(eur(999).percent(50), eur(500)); // 499.5 -> 500
         assert_eq!(eur(-999).percent(50), eur(-500));
         assert_eq!(eur(1).percent(10), eur(0));
+        assert_eq!(eur(1250).less_percent(40), eur(750));
+        assert_eq!(eur(999).less_percent(50), eur(499));
     }
 
     #[test]

@@ -48,9 +48,7 @@ impl TicketType {
     pub fn price(&self, category: &CategoryId, category_price: Money) -> Money {
         match self.prices.get(category) {
             Some(fixed) => *fixed,
-            None => category_price
-                .checked_sub(category_price.percent(self.percent_off.min(100)))
-                .unwrap_or(category_price),
+            None => category_price.less_percent(self.percent_off.min(100)),
         }
     }
 

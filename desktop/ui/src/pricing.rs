@@ -5,9 +5,21 @@ use std::collections::BTreeMap;
 
 use eventory_shared::{Money, SeatId, SeatMap, Show, DEFAULT_TICKET_TYPE};
 
+use crate::sale::Sale;
+
 /// The total of `seats` at `show`'s prices, as adult tickets.
 pub fn total(show: &Show, map: &SeatMap, seats: &[SeatId]) -> Option<Money> {
     total_typed(show, map, seats, &BTreeMap::new())
+}
+
+/// What a sale of `seats` costs: each seat at the ticket type the sale gives it, less the
+/// sale's coupon, as the server computes it.
+pub fn sale_total(show: &Show, map: &SeatMap, seats: &[SeatId], sale: &Sale) -> Option<Money> {
+    let total = total_typed(show, map, seats, sale.ticket_types())?;
+    Some(match sale.coupon() {
+        Some(coupon) => total.less_percent(coupon.percent_off),
+        None => total,
+    })
 }
 
 /// The total of `seats`, each of its ticket type in `types` (`adult` if not listed), or

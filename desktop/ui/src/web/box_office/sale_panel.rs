@@ -102,13 +102,7 @@ pub fn SalePanel(detail: Option<ShowDetail>, sale: Signal<Sale>) -> Element {
                 .as_ref()
                 .and_then(|m| m.map().cloned())
                 .and_then(|map| {
-                    let types = sale.read().ticket_types().clone();
-                    crate::pricing::total_typed(&detail.show, &map, &h.seats, &types)
-                })
-                .map(|due| match sale.read().coupon() {
-                    // As the server computes it: the coupon's percent off the total.
-                    Some(c) => due.checked_sub(due.percent(c.percent_off)).unwrap_or(due),
-                    None => due,
+                    crate::pricing::sale_total(&detail.show, &map, &h.seats, &sale.read())
                 });
             let offered = detail.show.offered_types();
             let picked = sale.read().ticket_types().clone();

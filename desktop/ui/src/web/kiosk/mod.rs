@@ -94,11 +94,7 @@ pub fn Kiosk() -> Element {
                     SaleState::Held { hold } | SaleState::Paying { hold, .. } => {
                         let types = sale.read().ticket_types().clone();
                         let price = ctx.live.read().as_ref().and_then(|m| m.map().cloned())
-                            .and_then(|m| crate::pricing::total_typed(&detail.show, &m, &hold.seats, &types))
-                            .map(|due| match sale.read().coupon() {
-                                Some(c) => due.checked_sub(due.percent(c.percent_off)).unwrap_or(due),
-                                None => due,
-                            });
+                            .and_then(|m| crate::pricing::sale_total(&detail.show, &m, &hold.seats, &sale.read()));
                         // "How many children?": the first seats become child tickets.
                         let sells_children = detail.show.offered_types().iter().any(|t| t.id == crate::kiosk::CHILD);
                         let children = types.values().filter(|t| t.as_str() == crate::kiosk::CHILD).count();
