@@ -93,33 +93,28 @@ pub async fn refund_show(ctx: &SalesContext, show: ShowId) -> anyhow::Result<usi
     Ok(refunded)
 }
 
-/// How far the refunds of `show` are.
+/// How far the refunds of `show` are: its bookings read once, each counted in the status it
+/// had when read (so `remaining` is 0 only once every one of them has come to rest).
 pub async fn progress(store: &dyn Store, show: ShowId) -> StoreResult<CancellationProgress> {
-    let count = |status| async move {
-        store
-            .bookings(&BookingFilter {
-                show_id: Some(show),
-                status: Some(status),
-                limit: 1_000_000,
-                ..BookingFilter::default()
-            })
-            .await
-            .map(|b| b.len() as u64)
-    };
-    // The bookings still on their way first, then the refunded ones: a booking moving on
-    // between the two counts is counted twice (for a moment), never missed, so `remaining`
-    // is 0 only once every booking is refunded.
-    let mut remaining = 0;
-    for status in [
-        BookingStatus::Confirmed,
-        BookingStatus::Refunding,
-        BookingStatus::Exchanging,
-        BookingStatus::Pending,
-        BookingStatus::Processing,
-    ] {
-        remaining += count(status).await?;
+    let bookings = store
+        .bookings(&BookingFilter {
+            show_id: Some(show),
+            limit: 1_000_000,
+            ..BookingFilter::default()
+        })
+        .await?;
+    let (mut refunded, mut remaining) = (0, 0);
+    for record in &bookings {
+        match record.booking.status {
+            BookingStatus::Refunded => refunded += 1,
+            BookingStatus::Confirmed
+            | BookingStatus::Refunding
+            | BookingStatus::Exchanging
+            | BookingStatus::Pending
+            | BookingStatus::Processing => remaining += 1,
+            BookingStatus::Cancelled | BookingStatus::Exchanged => {}
+        }
     }
-    let refunded = count(BookingStatus::Refunded).await?;
     Ok(CancellationProgress {
         show_id: show,
         bookings: refunded + remaining,
