@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use eventory_desktop::device::DeviceConfig;
+use eventory_desktop::staff_pin::write_pin_file;
 use eventory_server::{AppState, Config};
 use eventory_shared::Show;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -296,4 +298,24 @@ impl Drop for Display {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Types `pin` into the staff PIN screen and unlocks.
+pub(super) async fn give_pin(app: &Client, pin: &str) {
+    type_into(app, "#kiosk-pin", pin).await;
+    click(app, "#kiosk-unlock").await;
+}
+
+/// A device configuration in `dir` with the staff PIN 246813 in its own file (kept outside
+/// the system's /etc/eventory by `pin_file`); a kiosk device keeps its session in a
+/// credential file.
+pub(super) fn staff_pin_at(dir: &Path, kiosk: bool) {
+    let config = DeviceConfig {
+        kiosk,
+        pin_file: Some(dir.join("kiosk-pin")),
+        credential_file: kiosk.then(|| dir.join("session.toml")),
+        ..DeviceConfig::default()
+    };
+    config.save(dir).unwrap();
+    write_pin_file(&dir.join("kiosk-pin"), "246813").unwrap();
 }

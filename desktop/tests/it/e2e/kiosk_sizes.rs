@@ -1,8 +1,6 @@
 //! The kiosk's seat map fits the screen without scrolling, on a landscape 1920x1080 kiosk and a
 //! portrait 1080x1920 one (each on an X display of that size), the demo hall's 12 x 20 seats.
 
-use eventory_desktop::device::DeviceConfig;
-use eventory_desktop::staff_pin::write_pin_file;
 use eventory_server::admin::seed::seed_demo;
 use eventory_shared::Role;
 
@@ -26,19 +24,11 @@ async fn the_kiosk_map_fits_landscape_and_portrait_screens() {
         let display = Display::start(number, width, height).await;
         let driver = Driver::start_on(Some(&display.name)).await;
         let dir = tempfile::tempdir().unwrap();
-        DeviceConfig {
-            kiosk: true,
-            pin_file: Some(dir.path().join("kiosk-pin")),
-            ..DeviceConfig::default()
-        }
-        .save(dir.path())
-        .unwrap();
-        write_pin_file(&dir.path().join("kiosk-pin"), "246813").unwrap();
+        staff_pin_at(dir.path(), true);
         let app = driver.open(&url, dir.path()).await;
         // Out of order until staff sign the kiosk in.
         click(&app, "#staff-exit").await;
-        type_into(&app, "#kiosk-pin", "246813").await;
-        click(&app, "#kiosk-unlock").await;
+        give_pin(&app, "246813").await;
         sign_in(&app, &kiosk, &kiosk_password, "Kiosk").await;
         click(&app, "#attract").await;
         click(&app, "[data-show]").await;

@@ -9,12 +9,9 @@
 //! Needs a display, tauri-driver and WebKitWebDriver, and the UI built into desktop/ui/dist:
 //! `scripts/e2e.sh` provides all of them (and .ci/run runs it), hence `#[ignore]` here.
 
-use std::path::Path;
 use std::time::Duration;
 
 use chrono::Utc;
-use eventory_desktop::device::DeviceConfig;
-use eventory_desktop::staff_pin::write_pin_file;
 use eventory_server::admin::seed::seed_demo;
 use eventory_shared::{Money, Role, Show, ShowId, ShowStatus};
 use fantoccini::Locator;
@@ -334,24 +331,4 @@ async fn cashier_sells_for_cash_and_a_second_app_sees_it_then_kiosk_and_admin() 
     app_c.close().await.unwrap();
     drop((driver_a, driver_b));
     server.stop().await;
-}
-
-/// Types `pin` into the staff PIN screen and unlocks.
-async fn give_pin(app: &fantoccini::Client, pin: &str) {
-    type_into(app, "#kiosk-pin", pin).await;
-    click(app, "#kiosk-unlock").await;
-}
-
-/// A device configuration in `dir` with the staff PIN 246813 in its own file (kept outside
-/// the system's /etc/eventory by `pin_file`); a kiosk device keeps its session in a
-/// credential file.
-fn staff_pin_at(dir: &Path, kiosk: bool) {
-    let config = DeviceConfig {
-        kiosk,
-        pin_file: Some(dir.join("kiosk-pin")),
-        credential_file: kiosk.then(|| dir.join("session.toml")),
-        ..DeviceConfig::default()
-    };
-    config.save(dir).unwrap();
-    write_pin_file(&dir.join("kiosk-pin"), "246813").unwrap();
 }
