@@ -76,6 +76,11 @@ pub fn claim_code() -> String {
     let chars: Vec<char> = (0..12)
         .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
         .collect();
+    grouped(&chars)
+}
+
+/// `ABCDEFGHJKLM` as `ABCD-EFGH-JKLM`.
+fn grouped(chars: &[char]) -> String {
     chars
         .chunks(4)
         .map(|c| c.iter().collect::<String>())
@@ -93,13 +98,7 @@ pub fn normalise_claim_code(typed: &str) -> Option<String> {
     if chars.len() != 12 || !chars.iter().all(char::is_ascii_alphanumeric) {
         return None;
     }
-    Some(
-        chars
-            .chunks(4)
-            .map(|c| c.iter().collect::<String>())
-            .collect::<Vec<_>>()
-            .join("-"),
-    )
+    Some(grouped(&chars))
 }
 
 /// Why a claim was refused.
