@@ -21,6 +21,10 @@ fi
 cleanup() { [ -n "$started_xvfb" ] && kill "$started_xvfb" 2>/dev/null || true; }
 trap cleanup EXIT
 
-# --workspace: the same feature resolution as `cargo test --workspace`, so nothing recompiles;
+# The app embeds desktop/ui/dist when it is compiled: a binary built earlier in the same run
+# (seen on a fresh clone in CI) can carry a UI that does not load. Recompile the desktop crate
+# so the app under test serves the UI just built.
+touch desktop/build.rs
+# --workspace: the same feature resolution as `cargo test --workspace`, so nothing else recompiles;
 # cargo builds the app binary for the test (CARGO_BIN_EXE_eventory-desktop).
 cargo test --workspace --locked --test it e2e:: -- --ignored --test-threads=1 --nocapture
